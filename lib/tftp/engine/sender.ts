@@ -1,0 +1,255 @@
+/**
+ * Theory of operation: the sending side of a transfer (client upload, server RRQ).
+ *
+ * States: requesting (client only: WRQ sent), opening (server only: OACK sent, waiting for
+ * ACK 0), sending, closed. Data comes in through `offer` / `finish` with back-pressure
+ * (`wantsData`); the machine cuts it into DATA packets of blksize bytes, keeps the packets of
+ * the current window, and never opens files.
+ *
+ * Rules (RFC 1350 §2/§6, RFC 1123 §4.2.3, RFC 2347, RFC 7440 §4):
+ * - Up to `windowsize` unacknowledged blocks are in flight (1 = lock-step).
+ * - An ACK for a block in flight acknowledges it and everything before it; sending resumes
+ *   right after it (for an ACK inside the window, that re-sends the rest: RFC 7440).
+ * - A duplicate ACK (for the block already acknowledged) never causes a retransmission:
+ *   the Sorcerer's Apprentice bug (RFC 1123 §4.2.3.1). Only the timer does.
+ * - On timeout the unacknowledged blocks are sent again, the identical bytes, with backoff.
+ * - The last DATA is shorter than blksize; when the size is an exact multiple of blksize (or
+ *   zero) it is a DATA with no payload. Its ACK completes the transfer.
+ *
+ * @module
+ */
+
+import { OPCODE } from "../packet/constants.ts";
+import type { NegotiatedOptions } from "../packet/options.ts";
+import type { Packet } from "../packet/packet.ts";
+import { blockDistance, wireBlock } from "./_block.ts";
+import { type ClientOpening, Transfer, type TransferConfig } from "./_transfer.ts";
+import type { Peer } from "./types.ts";
+
+/** How a server-side sender opens. */
+export interface ServerSenderOpening {
+  /** The client (its TID). */
+  readonly peer: Peer;
+  /** Options agreed for the transfer. */
+  readonly options: NegotiatedOptions;
+  /** The OACK to send first (then wait for ACK 0), or `undefined` to start with DATA 1. */
+  readonly oack?: Uint8Array;
+}
+
+/**
+ * The sending side of a transfer. Offer it data while `wantsData` is true, call `finish`
+ * at the end of the input, and drive it with datagrams and timeouts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeAck, Sender } from "../../../mod.ts";
+ * const client = { hostname: "127.0.0.1", port: 50000 };
+ * const tx = new Sender(0, { peer: client, options: { blksize: 512, windowsize: 1 } });
+ * tx.offer(0, new Uint8Array(512)); // exactly one block...
+ * tx.finish(0);                       // ...so a 0-byte DATA 2 must follow
+ * assert.equal(tx.pollTransmit()?.bytes.length, 516);
+ * tx.handleDatagram(1, client, encodeAck(1));
+ * assert.equal(tx.pollTransmit()?.bytes.length, 4);
+ * tx.handleDatagram(2, client, encodeAck(2));
+ * assert.ok(tx.isClosed);
+ * ```
+ */
+export class Sender extends Transfer {
+  #blksize = 0;
+  #windowsize = 1;
+  #configured = false;
+  #started = false;
+  #oack: Uint8Array | undefined;
+  #unsliced: Uint8Array[] = [];
+  #finished = false;
+  #packets: Uint8Array[] = []; // packets of blocks #base+1 ..., from index #head
+  #head = 0;
+  #partial = new Uint8Array(0);
+  #partialSize = 0;
+  #base = 0; // last acknowledged block
+  #built = 0; // last block cut into a packet
+  #next = 1; // next block to send
+  #highestSent = 0;
+  #finalBlock = Infinity;
+
+  /** A client upload (`opening` holds the WRQ and the server) or a server's RRQ sender. */
+  constructor(
+    now: number,
+    opening: ClientOpening | ServerSenderOpening,
+    config: TransferConfig = {},
+  ) {
+    super(now, config, "request" in opening ? opening : opening.peer);
+    if (!("request" in opening)) {
+      this.settle(opening.options, opening.oack !== undefined);
+      this.#oack = opening.oack;
+      if (this.#oack) {
+        this.send(this.#oack);
+        this.timer.arm(now);
+      } else {
+        this.#started = true;
+      }
+    }
+  }
+
+  /** True when the machine can take more data without growing past its window. */
+  get wantsData(): boolean {
+    if (this.#finished || this.isClosed) return false;
+    return !this.#configured || this.#built - this.#base < this.#windowsize;
+  }
+
+  /** Payload bytes acknowledged so far. */
+  get bytesAcknowledged(): number {
+    return this.stats.bytes;
+  }
+
+  /** Adds input. The bytes are copied; the caller may reuse `chunk`. */
+  offer(now: number, chunk: Uint8Array): void {
+    if (this.#finished) throw new TypeError("Cannot offer data after finish()");
+    if (!this.#configured) {
+      this.#unsliced.push(chunk.slice());
+      return;
+    }
+    this.#cut(chunk);
+    this.#pump(now);
+  }
+
+  /** Marks the end of the input: the final (possibly empty) DATA can be built. */
+  finish(now: number): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (!this.#configured) return;
+    this.#cutFinal();
+    this.#pump(now);
+  }
+
+  protected configure(options: NegotiatedOptions): void {
+    this.#blksize = options.blksize;
+    this.#windowsize = options.windowsize;
+    this.#configured = true;
+    this.#partial = new Uint8Array(4 + this.#blksize);
+    for (const chunk of this.#unsliced) this.#cut(chunk);
+    this.#unsliced = [];
+    if (this.#finished) this.#cutFinal();
+  }
+
+  #cut(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length) {
+      const take = Math.min(this.#blksize - this.#partialSize, chunk.length - at);
+      this.#partial.set(chunk.subarray(at, at + take), 4 + this.#partialSize);
+      this.#partialSize += take;
+      at += take;
+      if (this.#partialSize === this.#blksize) {
+        this.#seal(this.#partial);
+        this.#partial = new Uint8Array(4 + this.#blksize);
+        this.#partialSize = 0;
+      }
+    }
+  }
+
+  #cutFinal(): void {
+    this.#seal(this.#partial.slice(0, 4 + this.#partialSize));
+    this.#finalBlock = this.#built;
+    this.#partial = new Uint8Array(0);
+  }
+
+  #seal(packet: Uint8Array): void {
+    const block = wireBlock(++this.#built, this.rollover);
+    packet[1] = OPCODE.DATA;
+    packet[2] = block >> 8;
+    packet[3] = block & 0xff;
+    this.#packets.push(packet);
+  }
+
+  /** Sends what the window allows; arms the timer when the flight starts now (`arm`). */
+  #pump(now: number, arm = true): void {
+    if (!this.#started) return;
+    const limit = Math.min(this.#built, this.#base + this.#windowsize);
+    const idle = this.#next === this.#base + 1;
+    while (this.#next <= limit) {
+      const again = this.#next <= this.#highestSent;
+      this.send(this.#packets[this.#head + this.#next - this.#base - 1], again);
+      if (!again) this.#highestSent = this.#next;
+      this.#next++;
+    }
+    if (arm && idle && this.#next > this.#base + 1) this.timer.arm(now);
+  }
+
+  protected waitingFor(): string {
+    if (this.requesting) return "the server's answer";
+    if (!this.#started) return "ACK 0 to the OACK";
+    return `ACK ${wireBlock(this.#base + 1, this.rollover)}`;
+  }
+
+  protected onPacket(now: number, from: Peer, packet: Packet): void {
+    if (this.requesting) {
+      if (packet.opcode === OPCODE.OACK || (packet.opcode === OPCODE.ACK && packet.block === 0)) {
+        if (!this.acceptFirstAnswer(now, from, packet)) return;
+        this.#started = true;
+        this.#pump(now);
+        return;
+      }
+      this.pin(from);
+      this.violation(now, 4, `Server answered the WRQ with opcode ${packet.opcode}`);
+      return;
+    }
+    if (
+      packet.opcode === OPCODE.OACK && this.stats.optionsAcknowledged && this.#oack === undefined
+    ) {
+      this.stats.duplicates++; // the server repeated its OACK; DATA 1 is already on its way
+      return;
+    }
+    if (packet.opcode !== OPCODE.ACK) {
+      this.violation(now, 4, `Expected an ACK, got opcode ${packet.opcode}`);
+      return;
+    }
+    if (!this.#started) {
+      if (packet.block !== 0) {
+        this.violation(now, 4, `Expected ACK 0 to the OACK, got ACK ${packet.block}`);
+        return;
+      }
+      this.#started = true;
+      this.timer.acknowledge(now);
+      this.timer.disarm();
+      this.#pump(now);
+      return;
+    }
+    this.#onAck(now, packet.block);
+  }
+
+  #onAck(now: number, block: number): void {
+    const distance = blockDistance(this.#base, block, this.rollover);
+    if (distance === 0 || distance > this.#highestSent - this.#base) {
+      this.stats.duplicates++; // duplicate or stale: never retransmit because of it
+      return;
+    }
+    for (let i = 0; i < distance; i++) this.stats.bytes += this.#packets[this.#head + i].length - 4;
+    this.#head += distance;
+    this.#base += distance;
+    this.stats.blocks = this.#base;
+    if (this.#head > 1024 && this.#head * 2 > this.#packets.length) {
+      this.#packets = this.#packets.slice(this.#head);
+      this.#head = 0;
+    }
+    this.timer.acknowledge(now);
+    if (this.#base === this.#finalBlock) {
+      this.complete(now, false);
+      return;
+    }
+    // Resume right after the acknowledged block (RFC 7440 §4).
+    this.#next = this.#base + 1;
+    this.timer.disarm();
+    this.#pump(now);
+  }
+
+  protected onTimeout(now: number): void {
+    if (!this.#started) {
+      this.send(this.#oack!, true);
+      return;
+    }
+    // Keep the backed-off deadline that expire() set: do not re-arm.
+    this.#next = this.#base + 1;
+    this.#pump(now, false);
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Retransmission timing: an RTT-estimated timeout (RFC 6298 style, as RFC 1123 §4.2.3.2 asks
+ * of TFTP) with exponential backoff, a retry cap and an optional overall deadline.
+ *
+ * @module
+ */
+
+/** How a transfer times its retransmissions. All times in milliseconds. */
+export interface TimingOptions {
+  /**
+   * A fixed retransmit timeout instead of the adaptive one (what `--timeout S` and the
+   * RFC 2349 option set). Backoff still doubles it after each expiry, up to `maxRtoMs`.
+   */
+  timeoutMs?: number;
+  /** First timeout before any round trip was measured. @default {1000} */
+  initialRtoMs?: number;
+  /** Lower bound of the adaptive timeout. @default {50} */
+  minRtoMs?: number;
+  /** Upper bound of the timeout after backoff. @default {4000} */
+  maxRtoMs?: number;
+  /** Timer expiries in a row before the transfer fails. @default {5} */
+  retries?: number;
+  /** Overall limit for the whole transfer, from its start. @default {Infinity} */
+  deadlineMs?: number;
+  /**
+   * How long the side that sent the final ACK waits for a repeated final DATA; each repeat
+   * starts the wait again. Default: four times the current timeout, between 200 ms and
+   * `maxRtoMs` (at least `timeoutMs` when that is fixed).
+   */
+  dallyMs?: number;
+}
+
+/** {@linkcode TimingOptions} with every field settled. */
+export type ResolvedTiming = Required<Omit<TimingOptions, "timeoutMs" | "dallyMs">> & {
+  timeoutMs: number | undefined;
+  dallyMs: number | undefined;
+};
+
+function checkMs(name: string, value: number | undefined, min: number): void {
+  if (value === undefined) return;
+  if (!(value >= min) || Number.isNaN(value)) {
+    throw new RangeError(`${name} must be a number of milliseconds >= ${min}, got ${value}`);
+  }
+}
+
+/**
+ * Checks and fills in timing options. Throws `RangeError` for impossible values.
+ *
+ * @example
+ * ```ts
+ * import { resolveTimingOptions } from "./timing.ts";
+ * console.assert(resolveTimingOptions({ retries: 2 }).initialRtoMs === 1000);
+ * ```
+ */
+export function resolveTimingOptions(options: TimingOptions = {}): ResolvedTiming {
+  checkMs("timeoutMs", options.timeoutMs, 1);
+  checkMs("initialRtoMs", options.initialRtoMs, 1);
+  checkMs("minRtoMs", options.minRtoMs, 1);
+  checkMs("maxRtoMs", options.maxRtoMs, 1);
+  checkMs("deadlineMs", options.deadlineMs, 1);
+  checkMs("dallyMs", options.dallyMs, 0);
+  const retries = options.retries ?? 5;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 1000) {
+    throw new RangeError(`retries must be an integer between 0 and 1000, got ${retries}`);
+  }
+  return {
+    timeoutMs: options.timeoutMs,
+    initialRtoMs: options.initialRtoMs ?? 1000,
+    minRtoMs: options.minRtoMs ?? 50,
+    maxRtoMs: Math.max(options.maxRtoMs ?? 4000, options.timeoutMs ?? 0),
+    retries,
+    deadlineMs: options.deadlineMs ?? Infinity,
+    dallyMs: options.dallyMs,
+  };
+}
+
+/**
+ * The retransmit timer of one transfer. Pure: it is told the time.
+ *
+ * `arm(now)` after sending something new; `expire()` when the deadline passed (returns false
+ * once retries are used up); `acknowledge(now)` when the peer answered (samples the round trip
+ * unless a retransmission happened since `arm`, per Karn's rule).
+ */
+export class RetransmitTimer {
+  #timing: ResolvedTiming;
+  #srtt: number | undefined;
+  #rttvar = 0;
+  #rto: number;
+  #backoff = 1;
+  #sentAt = 0;
+  #retransmitted = false;
+  #deadline: number | undefined;
+  /** Expiries since the peer last made progress. */
+  attempts = 0;
+
+  /** Creates a timer. */
+  constructor(timing: ResolvedTiming) {
+    this.#timing = timing;
+    this.#rto = timing.timeoutMs ?? timing.initialRtoMs;
+  }
+
+  /** The current timeout, without backoff. */
+  get rtoMs(): number {
+    return this.#rto;
+  }
+
+  /** Absolute time at which the timer fires, if armed. */
+  get deadline(): number | undefined {
+    return this.#deadline;
+  }
+
+  /** Starts (or restarts) the timer for something sent now for the first time. */
+  arm(now: number): void {
+    this.#sentAt = now;
+    this.#retransmitted = false;
+    this.#backoff = 1;
+    this.attempts = 0;
+    this.#deadline = now + this.#rto;
+  }
+
+  /** Stops the timer. */
+  disarm(): void {
+    this.#deadline = undefined;
+  }
+
+  /** The peer made progress: sample the round trip and reset the backoff. */
+  acknowledge(now: number): void {
+    if (!this.#retransmitted && this.#timing.timeoutMs === undefined) {
+      const rtt = Math.max(0, now - this.#sentAt);
+      if (this.#srtt === undefined) {
+        this.#srtt = rtt;
+        this.#rttvar = rtt / 2;
+      } else {
+        this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - rtt);
+        this.#srtt = 0.875 * this.#srtt + 0.125 * rtt;
+      }
+      const { minRtoMs, maxRtoMs } = this.#timing;
+      this.#rto = Math.min(maxRtoMs, Math.max(minRtoMs, this.#srtt + 4 * this.#rttvar));
+    }
+    this.#backoff = 1;
+    this.attempts = 0;
+  }
+
+  /**
+   * The timer fired at `now`. Returns true when the caller should retransmit (the timer is
+   * re-armed with a doubled timeout), false when retries are exhausted.
+   */
+  expire(now: number): boolean {
+    this.attempts++;
+    if (this.attempts > this.#timing.retries) {
+      this.#deadline = undefined;
+      return false;
+    }
+    this.#retransmitted = true;
+    this.#backoff = Math.min(this.#backoff * 2, 64);
+    this.#deadline = now + Math.min(this.#rto * this.#backoff, this.#timing.maxRtoMs);
+    return true;
+  }
+
+  /** How long to dally after the final ACK. */
+  dallyMs(): number {
+    const { dallyMs, timeoutMs } = this.#timing;
+    if (dallyMs !== undefined) return dallyMs;
+    return Math.max(Math.min(Math.max(4 * this.#rto, 200), this.#timing.maxRtoMs), timeoutMs ?? 0);
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * TFTP URIs (RFC 3617) with the common `:port` extension:
+ * `tftp://host[:port]/file[;mode=netascii|octet]`.
+ *
+ * The first `/` after the host only separates host and file, so `tftp://h/boot.bin` names
+ * `boot.bin` and `tftp://h//srv/boot.bin` names `/srv/boot.bin` (RFC 3617 §2). Percent-escapes
+ * in the file are decoded as UTF-8. IPv6 literals go in brackets (RFC 3986 §3.2.2), with an
+ * optional zone as `%25zone` (RFC 6874). User information, queries and fragments have no
+ * meaning for TFTP and are refused, as is `mail` mode (RFC 1123 §4.2.2.1).
+ *
+ * WHATWG `new URL()` is not used: it treats `tftp:` as an opaque scheme and would not check
+ * the host.
+ *
+ * @module
+ */
+
+/** A parsed TFTP URI. */
+export interface TftpUrl {
+  /** Host name, IPv4 address, or IPv6 address without brackets (zone as `fe80::1%eth0`). */
+  readonly hostname: string;
+  /** UDP port, 1..65535; 69 when the URI has none. */
+  readonly port: number;
+  /** Decoded file name, without the `/` that separates it from the host. */
+  readonly path: string;
+  /** Transfer mode; `octet` when the URI has none. */
+  readonly mode: "octet" | "netascii";
+}
+
+/** Well-known TFTP server port (RFC 1350 §4). */
+const DEFAULT_PORT = 69;
+/** RFC 3986 pchar without `;` (it starts the mode parameter), plus `/`. */
+const PATH_RE = /^(?:[A-Za-z0-9\-._~!$&'()*+,=:@/]|%[0-9A-Fa-f]{2})*$/;
+const HEX_GROUP_RE = /^[0-9A-Fa-f]{1,4}$/;
+const ZONE_RE = /^[A-Za-z0-9\-._~]+$/;
+const LABEL_RE = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+function invalid(text: string, reason: string): TypeError {
+  return new TypeError(`Invalid TFTP URL ${JSON.stringify(text)}: ${reason}`);
+}
+
+function isIpv4(text: string): boolean {
+  const parts = text.split(".");
+  return parts.length === 4 &&
+    parts.every((p) => /^(?:0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+function isIpv6(text: string): boolean {
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
+  let count = 0;
+  for (const [sideIndex, side] of groups.entries()) {
+    for (const [index, group] of side.entries()) {
+      const isLast = sideIndex === groups.length - 1 && index === side.length - 1;
+      if (isLast && group.includes(".")) {
+        if (!isIpv4(group)) return false; // an embedded IPv4 address ends the address
+        count += 2;
+      } else if (HEX_GROUP_RE.test(group)) {
+        count += 1;
+      } else {
+        return false;
+      }
+    }
+  }
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
+/** Why `host` (no brackets) is not a usable host, or `undefined` when it is. */
+function checkHostname(host: string): string | undefined {
+  if (host === "") return "the host is empty";
+  if (host.includes(":")) {
+    const [address, zone, ...extra] = host.split("%");
+    if (!isIpv6(address)) return `${JSON.stringify(address)} is not a valid IPv6 address`;
+    if (zone !== undefined && (extra.length > 0 || !ZONE_RE.test(zone))) {
+      return `${JSON.stringify(zone)} is not a valid IPv6 zone`;
+    }
+    return undefined;
+  }
+  if (/^[0-9.]+$/.test(host)) {
+    return isIpv4(host) ? undefined : `${JSON.stringify(host)} is not a valid IPv4 address`;
+  }
+  const labels = (host.endsWith(".") ? host.slice(0, -1) : host).split(".");
+  if (host.length > 254 || !labels.every((label) => LABEL_RE.test(label))) {
+    return `${JSON.stringify(host)} is not a valid host name`;
+  }
+  return undefined;
+}
+
+function checkPath(path: string): string | undefined {
+  if (path === "") return "the file name is empty";
+  if (path.endsWith("/")) {
+    return `the file name is empty after the last "/" in ${JSON.stringify(path)}`;
+  }
+  if (path.includes("\0")) return "the file name contains a NUL character";
+  return undefined;
+}
+
+function parseHost(text: string, authority: string): { hostname: string; port: number } {
+  if (authority.includes("@")) throw invalid(text, "user information is not allowed");
+  let host: string;
+  let portText: string | undefined;
+  if (authority.startsWith("[")) {
+    const close = authority.indexOf("]");
+    if (close === -1) throw invalid(text, `"[" of the IPv6 address has no "]"`);
+    const inner = authority.slice(1, close);
+    const zoneAt = inner.indexOf("%");
+    if (zoneAt !== -1 && !inner.startsWith("%25", zoneAt)) {
+      throw invalid(text, `the IPv6 zone must be written as "%25zone"`);
+    }
+    host = zoneAt === -1 ? inner : `${inner.slice(0, zoneAt)}%${inner.slice(zoneAt + 3)}`;
+    if (!host.includes(":")) {
+      throw invalid(text, `${JSON.stringify(inner)} in brackets is not an IPv6 address`);
+    }
+    const after = authority.slice(close + 1);
+    if (after !== "" && !after.startsWith(":")) {
+      throw invalid(text, `unexpected ${JSON.stringify(after)} after the IPv6 address`);
+    }
+    if (after !== "") portText = after.slice(1);
+  } else {
+    const colon = authority.indexOf(":");
+    if (colon !== -1 && authority.indexOf(":", colon + 1) !== -1) {
+      throw invalid(text, "an IPv6 address must be in square brackets");
+    }
+    host = colon === -1 ? authority : authority.slice(0, colon);
+    if (colon !== -1) portText = authority.slice(colon + 1);
+  }
+  const hostProblem = checkHostname(host);
+  if (hostProblem !== undefined) throw invalid(text, hostProblem);
+  let port = DEFAULT_PORT;
+  if (portText !== undefined) {
+    if (!/^[0-9]{1,10}$/.test(portText)) {
+      throw invalid(
+        text,
+        `port must be a number between 1 and 65535, got ${JSON.stringify(portText)}`,
+      );
+    }
+    port = Number(portText);
+    if (port < 1 || port > 65535) {
+      throw invalid(text, `port must be between 1 and 65535, got ${port}`);
+    }
+  }
+  return { hostname: host, port };
+}
+
+function parseMode(text: string, params: string[]): "octet" | "netascii" {
+  if (params.length === 0) return "octet";
+  if (params.length > 1) throw invalid(text, "only one ;mode= parameter is allowed");
+  const match = /^mode=(.*)$/i.exec(params[0]);
+  if (match === null) throw invalid(text, `unknown parameter ${JSON.stringify(params[0])}`);
+  const mode = match[1].toLowerCase();
+  if (mode === "octet" || mode === "netascii") return mode;
+  if (mode === "mail") throw invalid(text, "mail mode is not supported");
+  throw invalid(text, `unknown mode ${JSON.stringify(match[1])}, expected octet or netascii`);
+}
+
+/**
+ * Parses a TFTP URI. Throws a `TypeError` saying what is wrong for anything that is not one:
+ * another scheme, no file name, a bad host or port, userinfo, a query or fragment, an
+ * unknown or `mail` mode, bad percent-escapes, or a file name with NUL.
+ *
+ * @example
+ * ```ts
+ * import { parseTftpUrl } from "./url.ts";
+ * const url = parseTftpUrl("tftp://[::1]:6969/pxe/boot%20menu.cfg;mode=netascii");
+ * console.assert(url.hostname === "::1" && url.port === 6969);
+ * console.assert(url.path === "pxe/boot menu.cfg" && url.mode === "netascii");
+ * ```
+ */
+export function parseTftpUrl(text: string): TftpUrl {
+  if (typeof text !== "string") {
+    throw new TypeError(`TFTP URL must be a string, got ${typeof text}`);
+  }
+  if (!/^tftp:\/\//i.test(text)) throw invalid(text, `it must start with "tftp://"`);
+  const rest = text.slice("tftp://".length);
+  if (rest.includes("?")) throw invalid(text, "a query is not allowed");
+  if (rest.includes("#")) throw invalid(text, "a fragment is not allowed");
+  const slash = rest.indexOf("/");
+  if (slash === -1) throw invalid(text, `there is no "/" and file name after the host`);
+  const { hostname, port } = parseHost(text, rest.slice(0, slash));
+  const [rawPath, ...params] = rest.slice(slash + 1).split(";");
+  if (!PATH_RE.test(rawPath)) {
+    const bad = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,=:@/%]/.exec(rawPath)?.[0];
+    throw invalid(
+      text,
+      bad === "%"
+        ? "a % is not followed by two hex digits"
+        : `${JSON.stringify(bad)} must be percent-encoded`,
+    );
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch (cause) {
+    throw new TypeError(
+      `Invalid TFTP URL ${JSON.stringify(text)}: percent-escapes are not valid UTF-8`,
+      {
+        cause,
+      },
+    );
+  }
+  const pathProblem = checkPath(path);
+  if (pathProblem !== undefined) throw invalid(text, pathProblem);
+  return { hostname, port, path, mode: parseMode(text, params) };
+}
+
+/**
+ * Formats a {@linkcode TftpUrl} as a URI that {@linkcode parseTftpUrl} reads back to the same
+ * value: brackets around IPv6, no `:69`, percent-escapes where needed (`/` is kept), and
+ * `;mode=netascii` only for netascii. Throws a `TypeError` (or `RangeError` for the port)
+ * for a value that has no URI.
+ *
+ * @example
+ * ```ts
+ * import { formatTftpUrl } from "./url.ts";
+ * const text = formatTftpUrl({ hostname: "::1", port: 69, path: "a b;c", mode: "octet" });
+ * console.assert(text === "tftp://[::1]/a%20b%3Bc");
+ * ```
+ */
+export function formatTftpUrl(url: TftpUrl): string {
+  const { hostname, port, path, mode } = url;
+  const hostProblem = typeof hostname !== "string"
+    ? "it is not a string"
+    : hostname.startsWith("[")
+    ? "give IPv6 addresses without brackets"
+    : checkHostname(hostname);
+  if (hostProblem !== undefined) {
+    throw new TypeError(
+      `Cannot format TFTP URL: hostname ${JSON.stringify(hostname)} is invalid: ${hostProblem}`,
+    );
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError(
+      `Cannot format TFTP URL: port must be an integer between 1 and 65535, got ${port}`,
+    );
+  }
+  const pathProblem = typeof path === "string" ? checkPath(path) : "it is not a string";
+  if (pathProblem !== undefined) {
+    throw new TypeError(
+      `Cannot format TFTP URL: path ${JSON.stringify(path)} is invalid: ${pathProblem}`,
+    );
+  }
+  if (mode !== "octet" && mode !== "netascii") {
+    throw new TypeError(
+      `Cannot format TFTP URL: mode must be "octet" or "netascii", got ${JSON.stringify(mode)}`,
+    );
+  }
+  let encodedPath: string;
+  try {
+    encodedPath = encodeURIComponent(path).replaceAll("%2F", "/");
+  } catch (cause) {
+    throw new TypeError(
+      `Cannot format TFTP URL: path ${JSON.stringify(path)} is not valid Unicode`,
+      { cause },
+    );
+  }
+  const host = hostname.includes(":") ? `[${hostname.replace("%", "%25")}]` : hostname;
+  const portPart = port === DEFAULT_PORT ? "" : `:${port}`;
+  const modePart = mode === "netascii" ? ";mode=netascii" : "";
+  return `tftp://${host}${portPart}/${encodedPath}${modePart}`;
+}
