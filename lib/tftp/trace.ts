@@ -38,6 +38,7 @@ import type { Packet, TftpOptions } from "./packet/packet.ts";
 const BARE_RE = /^[\x21\x23-\x3c\x3e-\x7e]+$/;
 
 /** Characters a terminal may act on; JSON escapes only the first range (C0 controls). */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 const SNEAKY_RE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeSneaky(text: string): string {

@@ -34,8 +34,9 @@ const HEX_GROUP_RE = /^[0-9A-Fa-f]{1,4}$/;
 const ZONE_RE = /^[A-Za-z0-9\-._~]+$/;
 const LABEL_RE = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 
-function invalid(text: string, reason: string): TypeError {
-  return new TypeError(`Invalid TFTP URL ${JSON.stringify(text)}: ${reason}`);
+function invalid(text: string, reason: string, cause?: unknown): TypeError {
+  const message = `Invalid TFTP URL ${JSON.stringify(text)}: ${reason}`;
+  return cause === undefined ? new TypeError(message) : new TypeError(message, { cause });
 }
 
 function isIpv4(text: string): boolean {
@@ -179,7 +180,7 @@ export function parseTftpUrl(text: string): TftpUrl {
   const { hostname, port } = parseHost(text, rest.slice(0, slash));
   const [rawPath, ...params] = rest.slice(slash + 1).split(";");
   if (!PATH_RE.test(rawPath)) {
-    const bad = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,=:@/%]/.exec(rawPath)?.[0];
+    const bad = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,=:@/%]/u.exec(rawPath)?.[0];
     throw invalid(
       text,
       bad === "%"
@@ -191,12 +192,7 @@ export function parseTftpUrl(text: string): TftpUrl {
   try {
     path = decodeURIComponent(rawPath);
   } catch (cause) {
-    throw new TypeError(
-      `Invalid TFTP URL ${JSON.stringify(text)}: percent-escapes are not valid UTF-8`,
-      {
-        cause,
-      },
-    );
+    throw invalid(text, "percent-escapes are not valid UTF-8", cause);
   }
   const pathProblem = checkPath(path);
   if (pathProblem !== undefined) throw invalid(text, pathProblem);

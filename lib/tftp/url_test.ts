@@ -94,6 +94,10 @@ const INVALID: [string, string][] = [
   ["tftp://h/a%C3", `Invalid TFTP URL "tftp://h/a%C3": percent-escapes are not valid UTF-8`],
   ["tftp://h/a b", `Invalid TFTP URL "tftp://h/a b": " " must be percent-encoded`],
   ["tftp://h/caf\u00e9", `Invalid TFTP URL "tftp://h/café": "é" must be percent-encoded`],
+  [
+    "tftp://h/\u{1f600}",
+    `Invalid TFTP URL "tftp://h/\u{1f600}": "\u{1f600}" must be percent-encoded`,
+  ],
   ["tftp:///f", `Invalid TFTP URL "tftp:///f": the host is empty`],
   ["tftp://::1/f", `Invalid TFTP URL "tftp://::1/f": an IPv6 address must be in square brackets`],
   ["tftp://[::1/f", `Invalid TFTP URL "tftp://[::1/f": "[" of the IPv6 address has no "]"`],

@@ -302,6 +302,12 @@ export abstract class Transfer implements TransferMachine {
   }
 
   abort(now: number, error: TftpError): void {
+    if (this.#state === "dally") {
+      // The data arrived but could not be kept (say, the disk filled while committing):
+      // take back the final ACK that has not gone out yet and report the failure instead.
+      this.#tx.length = 0;
+      this.#state = "open";
+    }
     this.fail(now, error, true);
   }
 

@@ -94,8 +94,9 @@ export class Sender extends Transfer {
 
   /** True when the machine can take more data without growing past its window. */
   get wantsData(): boolean {
-    if (this.#finished || this.isClosed) return false;
-    return !this.#configured || this.#built - this.#base < this.#windowsize;
+    // Before the options are settled the block size is unknown: take nothing yet.
+    if (this.#finished || this.isClosed || !this.#configured) return false;
+    return this.#built - this.#base < this.#windowsize;
   }
 
   /** Payload bytes acknowledged so far. */

@@ -1,0 +1,212 @@
+/**
+ * Where transfer bytes come from and go to, behind two small interfaces: a file (atomic:
+ * temporary file, then rename on success), a web stream, or bytes in memory. Shared by the
+ * client and the server.
+ *
+ * @module
+ */
+
+import { ERROR_CODE } from "./packet/constants.ts";
+import { TftpError } from "./errors.ts";
+
+/** Where received bytes go. */
+export interface Sink {
+  /** Writes a chunk (the sink may keep the array). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes everything written final (rename into place, close the stream). */
+  commit(): Promise<void>;
+  /** Throws everything away; a file sink leaves no file behind. Never throws. */
+  discard(reason: unknown): Promise<void>;
+}
+
+/** Where sent bytes come from. */
+export interface Source {
+  /** Size in bytes when known in advance. */
+  readonly size?: number;
+  /** The next chunk, or `null` at the end. The array is valid until the next call. */
+  read(): Promise<Uint8Array | null>;
+  /** Releases the file or stream. Never throws. */
+  close(): Promise<void>;
+}
+
+const CHUNK_BYTES = 64 * 1024;
+
+/** Turns a file-system error into a TftpError whose message holds no path. */
+export function fileErrorToTftp(error: unknown, writing: boolean): TftpError {
+  if (error instanceof TftpError) return error;
+  const code = (error as { code?: string })?.code;
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "EFBIG") {
+    return new TftpError(ERROR_CODE.DISK_FULL, "Disk full or allocation exceeded", {
+      cause: error,
+    });
+  }
+  if (
+    error instanceof Deno.errors.PermissionDenied || code === "EACCES" || code === "EPERM" ||
+    code === "EROFS"
+  ) {
+    return new TftpError(ERROR_CODE.ACCESS_VIOLATION, "Access violation: permission denied", {
+      cause: error,
+    });
+  }
+  if (error instanceof Deno.errors.NotFound) {
+    return new TftpError(ERROR_CODE.FILE_NOT_FOUND, "File not found", { cause: error });
+  }
+  const what = writing ? "Could not write the file" : "Could not read the file";
+  return new TftpError(ERROR_CODE.NOT_DEFINED, `${what} (${code ?? "I/O error"})`, {
+    cause: error,
+  });
+}
+
+function tempNameFor(path: string): string {
+  const slash = path.lastIndexOf("/");
+  const dir = path.slice(0, slash + 1);
+  const base = path.slice(slash + 1);
+  const random = Array.from(
+    crypto.getRandomValues(new Uint8Array(6)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  return `${dir}.${base}.${random}.part`;
+}
+
+/**
+ * A sink that writes to a temporary file beside `path` and renames it over `path` only on
+ * commit, after flushing it to disk. A failed transfer removes the temporary file, so it
+ * never leaves a partial file and never damages an existing one.
+ */
+export async function openAtomicFileSink(path: string): Promise<Sink> {
+  const temp = tempNameFor(path);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
+  } catch (error) {
+    throw fileErrorToTftp(error, true);
+  }
+  let buffered: Uint8Array[] = [];
+  let bufferedBytes = 0;
+  let closed = false;
+  const drain = async (): Promise<void> => {
+    for (const chunk of buffered) {
+      for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
+    }
+    buffered = [];
+    bufferedBytes = 0;
+  };
+  const discard = async (): Promise<void> => {
+    if (!closed) {
+      closed = true;
+      try {
+        file.close();
+      } catch { /* already closed */ }
+    }
+    await Deno.remove(temp).catch(() => {});
+  };
+  return {
+    async write(chunk) {
+      buffered.push(chunk);
+      bufferedBytes += chunk.length;
+      if (bufferedBytes < CHUNK_BYTES) return;
+      try {
+        await drain();
+      } catch (error) {
+        throw fileErrorToTftp(error, true);
+      }
+    },
+    async commit() {
+      try {
+        await drain();
+        await file.syncData();
+        file.close();
+        closed = true;
+        await Deno.rename(temp, path);
+      } catch (error) {
+        await discard();
+        throw fileErrorToTftp(error, true);
+      }
+    },
+    discard,
+  };
+}
+
+/** A sink that writes to a web stream; commit closes it, discard aborts it. */
+export function streamSink(stream: WritableStream<Uint8Array>): Sink {
+  const writer = stream.getWriter();
+  return {
+    write: (chunk) => writer.write(chunk),
+    commit: () => writer.close(),
+    discard: (reason) => writer.abort(reason).catch(() => {}),
+  };
+}
+
+/** A sink that collects bytes in memory; `bytes()` joins them. */
+export function memorySink(): Sink & { bytes(): Uint8Array } {
+  const chunks: Uint8Array[] = [];
+  return {
+    write: (chunk) => {
+      chunks.push(chunk);
+      return Promise.resolve();
+    },
+    commit: () => Promise.resolve(),
+    discard: () => {
+      chunks.length = 0;
+      return Promise.resolve();
+    },
+    bytes: () => {
+      const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.length;
+      }
+      return out;
+    },
+  };
+}
+
+/** A source reading an open file in large chunks, reusing one buffer. */
+export function fileSource(file: Deno.FsFile, size?: number): Source {
+  const buffer = new Uint8Array(CHUNK_BYTES);
+  return {
+    size,
+    async read() {
+      try {
+        const n = await file.read(buffer);
+        return n === null ? null : buffer.subarray(0, n);
+      } catch (error) {
+        throw fileErrorToTftp(error, false);
+      }
+    },
+    close() {
+      try {
+        file.close();
+      } catch { /* already closed */ }
+      return Promise.resolve();
+    },
+  };
+}
+
+/** A source reading a web stream. */
+export function streamSource(stream: ReadableStream<Uint8Array>, size?: number): Source {
+  const reader = stream.getReader();
+  return {
+    size,
+    async read() {
+      const { done, value } = await reader.read();
+      return done ? null : value;
+    },
+    close: () => reader.cancel().catch(() => {}),
+  };
+}
+
+/** A source over bytes in memory. */
+export function bytesSource(bytes: Uint8Array): Source {
+  let done = false;
+  return {
+    size: bytes.length,
+    read() {
+      if (done) return Promise.resolve(null);
+      done = true;
+      return Promise.resolve(bytes);
+    },
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Moving bytes between a {@linkcode Source} / {@linkcode Sink} and a machine, with netascii
+ * conversion at the edge. Shared by the client and the server.
+ *
+ * @module
+ */
+
+import type { Sender } from "./engine/sender.ts";
+import { NetasciiDecoder, NetasciiEncoder } from "./packet/netascii.ts";
+import type { TransferMode } from "./engine/admission.ts";
+import type { Sink, Source } from "./_io.ts";
+import { monotonicNow } from "../udp/clock.ts";
+
+/** Feeds a sender from a source while it wants data; counts local bytes read. */
+export class SenderFeed {
+  #source: Source;
+  #encoder: NetasciiEncoder | undefined;
+  /** Bytes read from the source (local form). */
+  bytesRead = 0;
+
+  /** Creates a feed; netascii mode converts LF to CR LF on the way out. */
+  constructor(source: Source, mode: TransferMode) {
+    this.#source = source;
+    this.#encoder = mode === "netascii" ? new NetasciiEncoder() : undefined;
+  }
+
+  /** Offers chunks until the sender's window is covered or the input ends. */
+  async feed(sender: Sender): Promise<void> {
+    while (sender.wantsData) {
+      const chunk = await this.#source.read();
+      if (chunk === null) {
+        if (this.#encoder) sender.offer(monotonicNow(), this.#encoder.flush());
+        sender.finish(monotonicNow());
+        return;
+      }
+      this.bytesRead += chunk.length;
+      sender.offer(monotonicNow(), this.#encoder ? this.#encoder.encode(chunk) : chunk);
+    }
+  }
+}
+
+/** Writes a receiver's data into a sink; netascii mode converts CR LF back to LF. */
+export class SinkWriter {
+  #sink: Sink;
+  #decoder: NetasciiDecoder | undefined;
+  /** Bytes written to the sink (local form). */
+  bytesWritten = 0;
+  /** Bytes received on the wire. */
+  wireBytes = 0;
+
+  /** Creates a writer. */
+  constructor(sink: Sink, mode: TransferMode) {
+    this.#sink = sink;
+    this.#decoder = mode === "netascii" ? new NetasciiDecoder() : undefined;
+  }
+
+  async #write(chunk: Uint8Array): Promise<void> {
+    if (chunk.length === 0) return;
+    this.bytesWritten += chunk.length;
+    await this.#sink.write(chunk);
+  }
+
+  /** Writes one DATA payload. */
+  async write(data: Uint8Array): Promise<void> {
+    this.wireBytes += data.length;
+    await this.#write(this.#decoder ? this.#decoder.decode(data) : data);
+  }
+
+  /** Flushes and commits the sink. */
+  async commit(): Promise<void> {
+    if (this.#decoder) await this.#write(this.#decoder.flush());
+    await this.#sink.commit();
+  }
+
+  /** Discards the sink. */
+  discard(reason: unknown): Promise<void> {
+    return this.#sink.discard(reason);
+  }
+}

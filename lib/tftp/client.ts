@@ -1,0 +1,287 @@
+/**
+ * The TFTP client for Deno: download to a file, a stream or memory; upload from a file, a
+ * stream or bytes. Downloads to a file are atomic: a temporary file is renamed into place
+ * only after the whole transfer succeeded.
+ *
+ * @module
+ */
+
+import {
+  MAX_BLKSIZE,
+  MAX_REQUEST_BYTES,
+  MAX_TIMEOUT_S,
+  MAX_WINDOWSIZE,
+  MIN_BLKSIZE,
+  MIN_TIMEOUT_S,
+  OPCODE,
+} from "./packet/constants.ts";
+import { encodePacket } from "./packet/encode.ts";
+import { SenderFeed, SinkWriter } from "./_pump.ts";
+import type { RequestPacket } from "./packet/packet.ts";
+import type { TransferMode } from "./engine/admission.ts";
+import type { TransferConfig } from "./engine/_transfer.ts";
+import { Receiver } from "./engine/receiver.ts";
+import { Sender } from "./engine/sender.ts";
+import type { Peer, TransferMachine, TransferStats } from "./engine/types.ts";
+import { TftpError } from "./errors.ts";
+import { parseTftpUrl, type TftpUrl } from "./url.ts";
+import {
+  bytesSource,
+  fileErrorToTftp,
+  fileSource,
+  memorySink,
+  openAtomicFileSink,
+  type Sink,
+  type Source,
+  streamSink,
+  streamSource,
+} from "./_io.ts";
+import { type DriveHooks, driveTransfer } from "../udp/drive.ts";
+import { monotonicNow } from "../udp/clock.ts";
+import { openUdpSocket, resolveHost, wildcardFor } from "../udp/socket.ts";
+
+/** Progress of a transfer, for progress bars. */
+export interface TransferProgress {
+  /** Bytes received (download) or acknowledged (upload) so far, as on the wire. */
+  readonly bytes: number;
+  /** Total size when the server told it (tsize) or the source knows it. */
+  readonly total?: number;
+}
+
+/** Options of {@linkcode tftpGet} and {@linkcode tftpPut}. */
+export interface ClientOptions extends TransferConfig {
+  /** Block size to ask for (RFC 2348). @default {1468} */
+  blksize?: number;
+  /** Window size to ask for (RFC 7440); 1 means lock-step. @default {4} */
+  windowsize?: number;
+  /** Retransmit timeout in whole seconds, also sent as the RFC 2349 option. */
+  timeoutS?: number;
+  /** Ask for / announce the transfer size (RFC 2349). @default {true} */
+  tsize?: boolean;
+  /** Send no options at all: plain RFC 1350. @default {false} */
+  noOptions?: boolean;
+  /** Transfer mode; overrides the URL's `;mode=`. @default {"octet"} */
+  mode?: TransferMode;
+  /** Cancels the transfer; the server receives ERROR 0. */
+  signal?: AbortSignal;
+  /** Called as the transfer progresses. */
+  onProgress?: (progress: TransferProgress) => void;
+  /** Sees every datagram sent and received (for tracing). */
+  onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => void;
+}
+
+/** What a finished transfer reports. */
+export interface TransferResult {
+  /** Bytes of the local file (after netascii conversion). */
+  readonly bytes: number;
+  /** Where the server answered from (its transfer ID). */
+  readonly peer: Peer;
+  /** The mode used. */
+  readonly mode: TransferMode;
+  /** Protocol counters, negotiated options and elapsed time. */
+  readonly stats: TransferStats;
+}
+
+function checkInt(name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+  }
+}
+
+/** Builds the request the client sends; validates the options once. */
+function buildRequest(
+  opcode: 1 | 2,
+  url: TftpUrl,
+  options: ClientOptions,
+  size?: number,
+): RequestPacket {
+  checkInt("blksize", options.blksize, MIN_BLKSIZE, MAX_BLKSIZE);
+  checkInt("windowsize", options.windowsize, 1, MAX_WINDOWSIZE);
+  checkInt("timeoutS", options.timeoutS, MIN_TIMEOUT_S, MAX_TIMEOUT_S);
+  const mode = options.mode ?? url.mode;
+  const wanted: Record<string, string> = {};
+  if (!options.noOptions) {
+    wanted.blksize = String(options.blksize ?? 1468);
+    if (options.timeoutS !== undefined) wanted.timeout = String(options.timeoutS);
+    if ((options.tsize ?? true) && mode === "octet") {
+      if (opcode === OPCODE.RRQ) wanted.tsize = "0";
+      else if (size !== undefined) wanted.tsize = String(size);
+    }
+    const windowsize = options.windowsize ?? 4;
+    if (windowsize > 1) wanted.windowsize = String(windowsize);
+  }
+  const request: RequestPacket = { opcode, filename: url.path, mode, options: wanted };
+  const length = encodePacket(request).length;
+  if (length > MAX_REQUEST_BYTES) {
+    throw new RangeError(
+      `The request would be ${length} bytes, more than ${MAX_REQUEST_BYTES}: use a shorter file name`,
+    );
+  }
+  return request;
+}
+
+function timingOf(options: ClientOptions): TransferConfig {
+  const timeoutMs = options.timeoutS !== undefined ? options.timeoutS * 1000 : options.timeoutMs;
+  return { ...options, timeoutMs };
+}
+
+/** Runs a client machine on a fresh socket; returns its stats or throws its error. */
+async function run(
+  url: TftpUrl,
+  options: ClientOptions,
+  create: (server: Peer) => TransferMachine,
+  hooks: Pick<DriveHooks, "onEvent" | "beforeWait">,
+): Promise<{ stats: TransferStats; peer: Peer }> {
+  const address = await resolveHost(url.hostname);
+  const conn = openUdpSocket(wildcardFor(address));
+  const machine = create({ hostname: address, port: url.port });
+  let outcome: { stats: TransferStats; peer: Peer } | undefined;
+  let failure: TftpError | undefined;
+  let peer: Peer = { hostname: address, port: url.port };
+  try {
+    await driveTransfer(machine, conn, {
+      signal: options.signal,
+      onDatagram: options.onDatagram,
+      beforeWait: hooks.beforeWait,
+      onEvent: async (event) => {
+        if (event.type === "negotiated") peer = event.peer;
+        if (event.type === "failed") failure = event.error;
+        try {
+          await hooks.onEvent?.(event);
+        } catch (error) {
+          failure = fileErrorToTftp(error, true);
+          machine.abort(monotonicNow(), failure);
+          return;
+        }
+        if (event.type === "complete") outcome = { stats: event.stats, peer };
+      },
+    });
+  } finally {
+    conn.close();
+  }
+  if (failure) throw failure;
+  if (!outcome) throw new TftpError(0, "Transfer ended without a result");
+  return outcome;
+}
+
+function toUrl(url: string | TftpUrl): TftpUrl {
+  return typeof url === "string" ? parseTftpUrl(url) : url;
+}
+
+/**
+ * Downloads a file. `target` is a local path (written atomically: a temporary file renamed
+ * on success; on failure no file is left and an existing one is untouched) or a
+ * `WritableStream` (closed on success, aborted on failure).
+ *
+ * @example
+ * ```ts ignore
+ * import { tftpGet } from "./client.ts";
+ * const result = await tftpGet("tftp://127.0.0.1/pxelinux.0", "pxelinux.0", { blksize: 1468 });
+ * console.log(`${result.bytes} bytes in ${result.stats.elapsedMs} ms`);
+ * ```
+ */
+export async function tftpGet(
+  url: string | TftpUrl,
+  target: string | WritableStream<Uint8Array>,
+  options: ClientOptions = {},
+): Promise<TransferResult> {
+  const parsed = toUrl(url);
+  const request = buildRequest(OPCODE.RRQ, parsed, options);
+  const sink = typeof target === "string" ? await openAtomicFileSink(target) : streamSink(target);
+  return await download(parsed, request, sink, options);
+}
+
+/**
+ * Downloads a file into memory.
+ *
+ * @example
+ * ```ts ignore
+ * import { tftpGetBytes } from "./client.ts";
+ * const config = await tftpGetBytes("tftp://[::1]:6969/switch.cfg;mode=netascii");
+ * ```
+ */
+export async function tftpGetBytes(
+  url: string | TftpUrl,
+  options: ClientOptions = {},
+): Promise<Uint8Array> {
+  const parsed = toUrl(url);
+  const sink = memorySink();
+  await download(parsed, buildRequest(OPCODE.RRQ, parsed, options), sink, options);
+  return sink.bytes();
+}
+
+async function download(
+  url: TftpUrl,
+  request: RequestPacket,
+  sink: Sink,
+  options: ClientOptions,
+): Promise<TransferResult> {
+  const writer = new SinkWriter(sink, request.mode as TransferMode);
+  let total: number | undefined;
+  try {
+    const create = (server: Peer) =>
+      new Receiver(monotonicNow(), { server, request }, timingOf(options));
+    const { stats, peer } = await run(url, options, create, {
+      onEvent: async (event) => {
+        if (event.type === "negotiated") total = event.options.tsize;
+        if (event.type === "data") {
+          await writer.write(event.data);
+          options.onProgress?.({ bytes: writer.wireBytes, total });
+        }
+        if (event.type === "complete") await writer.commit();
+      },
+    });
+    return { bytes: writer.bytesWritten, peer, mode: request.mode as TransferMode, stats };
+  } catch (error) {
+    await writer.discard(error);
+    throw error;
+  }
+}
+
+/**
+ * Uploads a file. `source` is a local path, a `ReadableStream` or bytes.
+ *
+ * @example
+ * ```ts ignore
+ * import { tftpPut } from "./client.ts";
+ * await tftpPut(new TextEncoder().encode("hostname sw1\n"), "tftp://192.0.2.1/sw1.cfg");
+ * ```
+ */
+export async function tftpPut(
+  source: string | ReadableStream<Uint8Array> | Uint8Array,
+  url: string | TftpUrl,
+  options: ClientOptions = {},
+): Promise<TransferResult> {
+  const parsed = toUrl(url);
+  let input: Source;
+  if (typeof source === "string") {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(source, { read: true });
+    } catch (error) {
+      throw fileErrorToTftp(error, false);
+    }
+    input = fileSource(file, (await file.stat()).size);
+  } else {
+    input = source instanceof Uint8Array ? bytesSource(source) : streamSource(source);
+  }
+  try {
+    const request = buildRequest(OPCODE.WRQ, parsed, options, input.size);
+    const feed = new SenderFeed(input, request.mode as TransferMode);
+    let sender: Sender | undefined;
+    const create = (
+      server: Peer,
+    ) => (sender = new Sender(monotonicNow(), { server, request }, timingOf(options)));
+    const { stats, peer } = await run(parsed, options, create, {
+      beforeWait: async () => {
+        await feed.feed(sender!);
+        const total = request.mode === "octet" ? input.size : undefined;
+        options.onProgress?.({ bytes: sender!.bytesAcknowledged, total });
+      },
+    });
+    return { bytes: feed.bytesRead, peer, mode: request.mode as TransferMode, stats };
+  } finally {
+    await input.close();
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * The TFTP server for Deno: serves a directory (read-only unless told otherwise) or whatever
+ * a handler decides, many transfers at once, each from its own port.
+ *
+ * @module
+ */
+
+import { ERROR_CODE } from "./packet/constants.ts";
+import { encodeError } from "./packet/encode.ts";
+import {
+  admitRequest,
+  openServerTransfer,
+  type ServerTransferOptions,
+  type TftpRequest,
+} from "./engine/admission.ts";
+import type { Sender } from "./engine/sender.ts";
+import type { Peer, TransferStats } from "./engine/types.ts";
+import { formatPeer } from "./engine/_transfer.ts";
+import { TftpAbortError, TftpError } from "./errors.ts";
+import {
+  bytesSource,
+  fileErrorToTftp,
+  fileSource,
+  openAtomicFileSink,
+  type Sink,
+  type Source,
+  streamSink,
+  streamSource,
+} from "./_io.ts";
+import { SenderFeed, SinkWriter } from "./_pump.ts";
+import { resolveServedPath } from "./_resolve_path.ts";
+import { driveTransfer } from "../udp/drive.ts";
+import { monotonicNow } from "../udp/clock.ts";
+import { openUdpSocket } from "../udp/socket.ts";
+
+/** What a handler returns to serve a request itself. */
+export type TftpHandlerResult =
+  /** Serve these bytes for a read request (`size` enables tsize for streams). */
+  | { readonly body: Uint8Array | ReadableStream<Uint8Array>; readonly size?: number }
+  /** Store a write request's bytes here (closed on success, aborted on failure). */
+  | { readonly sink: WritableStream<Uint8Array> };
+
+/**
+ * Decides a request: return a result to serve it, `undefined` to fall back to the root
+ * directory, or throw a {@linkcode TftpError} to refuse it with that code and message.
+ */
+export type TftpHandler = (
+  request: TftpRequest,
+) => TftpHandlerResult | undefined | Promise<TftpHandlerResult | undefined>;
+
+/** One line of the server's transfer log. */
+export interface TransferRecord {
+  /** The client. */
+  readonly peer: Peer;
+  /** Read or write. */
+  readonly kind: "read" | "write";
+  /** The requested name. */
+  readonly filename: string;
+  /** The mode. */
+  readonly mode: string;
+  /** `complete`, `failed` (after it started) or `refused` (never started). */
+  readonly status: "complete" | "failed" | "refused";
+  /** The error sent or received, for failed and refused transfers. */
+  readonly error?: { readonly code: number; readonly message: string };
+  /** Protocol counters, for transfers that started. */
+  readonly stats?: TransferStats;
+}
+
+/** Options of {@linkcode serveTftp}. */
+export interface ServerOptions extends ServerTransferOptions {
+  /** Directory served. Needed unless a handler serves every request. */
+  root?: string;
+  /** Address to listen on. @default {"0.0.0.0"} */
+  hostname?: string;
+  /** Request port; 0 picks a free one. @default {69} */
+  port?: number;
+  /** Allow write requests to replace existing files. @default {false} */
+  allowOverwrite?: boolean;
+  /** Allow write requests to create new files. @default {false} */
+  allowCreate?: boolean;
+  /** Ports for transfers (each transfer gets its own); default: any free port. */
+  portRange?: readonly [number, number];
+  /** Serves or refuses requests before the root directory is consulted. */
+  handler?: TftpHandler;
+  /** Called once per finished, failed or refused transfer. */
+  onTransfer?: (record: TransferRecord) => void;
+  /** Sees every datagram of every transfer. */
+  onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => void;
+}
+
+/**
+ * A running server. Stop it with `shutdown()` or `await using`.
+ *
+ * @example
+ * ```ts ignore
+ * import { serveTftp } from "./server.ts";
+ * await using server = serveTftp({ root: "/srv/tftp", port: 0, hostname: "127.0.0.1" });
+ * console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
+ * ```
+ */
+export interface TftpServer extends AsyncDisposable {
+  /** Where the server listens (the real port when 0 was asked for). */
+  readonly addr: Deno.NetAddr;
+  /** Transfers in progress. */
+  readonly activeTransfers: number;
+  /** Resolves when the server stopped and every transfer ended. */
+  readonly finished: Promise<void>;
+  /** Stops listening and aborts running transfers (ERROR 0 to their clients). */
+  shutdown(): Promise<void>;
+}
+
+async function decide(
+  request: TftpRequest,
+  options: ServerOptions,
+): Promise<{ source?: Source; sink?: Sink }> {
+  const custom = await options.handler?.(request);
+  if (custom && "body" in custom) {
+    const body = custom.body;
+    return {
+      source: body instanceof Uint8Array ? bytesSource(body) : streamSource(body, custom.size),
+    };
+  }
+  if (custom && "sink" in custom) return { sink: streamSink(custom.sink) };
+  if (options.root === undefined) throw new TftpError(ERROR_CODE.FILE_NOT_FOUND, "File not found");
+  if (request.kind === "read") {
+    const { path, size } = await resolveServedPath(options.root, request.filename, "read");
+    try {
+      return { source: fileSource(await Deno.open(path, { read: true }), size) };
+    } catch (error) {
+      throw fileErrorToTftp(error, false);
+    }
+  }
+  if (!options.allowOverwrite && !options.allowCreate) {
+    throw new TftpError(ERROR_CODE.ACCESS_VIOLATION, "Access violation: this server is read-only");
+  }
+  const { path, exists } = await resolveServedPath(options.root, request.filename, "write");
+  if (exists && !options.allowOverwrite) {
+    throw new TftpError(ERROR_CODE.FILE_EXISTS, "File already exists");
+  }
+  if (!exists && !options.allowCreate) {
+    throw new TftpError(
+      ERROR_CODE.ACCESS_VIOLATION,
+      "Access violation: creating files is not allowed",
+    );
+  }
+  return { sink: await openAtomicFileSink(path) };
+}
+
+/**
+ * Starts a TFTP server.
+ *
+ * Requests that escape the root, name directories or missing files are refused with ERROR
+ * 2 or 1 (messages never show server paths). A request repeated from the same client port
+ * while its transfer runs is ignored, so it starts one transfer. Write requests need
+ * `allowOverwrite` and/or `allowCreate`; written files appear atomically when complete.
+ *
+ * @example
+ * ```ts ignore
+ * import { serveTftp } from "./server.ts";
+ * const server = serveTftp({
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   handler: (req) => req.filename === "hello.txt" ? { body: new TextEncoder().encode("hi\n") } : undefined,
+ * });
+ * await server.shutdown();
+ * ```
+ */
+export function serveTftp(options: ServerOptions = {}): TftpServer {
+  const hostname = options.hostname ?? "0.0.0.0";
+  const listener = Deno.listenDatagram({ transport: "udp", hostname, port: options.port ?? 69 });
+  const addr = listener.addr as Deno.NetAddr;
+  const stopping = new AbortController();
+  const active = new Map<string, Promise<void>>();
+  const log = (record: TransferRecord) => {
+    try {
+      options.onTransfer?.(record);
+    } catch { /* a logging hook must not stop the server */ }
+  };
+
+  const refuse = async (request: TftpRequest, error: TftpError) => {
+    const bytes = encodeError(error.code, error.message);
+    options.onDatagram?.("send", request.peer, bytes);
+    await listener.send(bytes, { transport: "udp", ...request.peer }).catch(() => {});
+    log({
+      ...describe(request),
+      status: "refused",
+      error: { code: error.code, message: error.message },
+    });
+  };
+
+  const describe = (r: TftpRequest) => ({
+    peer: r.peer,
+    kind: r.kind,
+    filename: r.filename,
+    mode: r.mode,
+  });
+
+  const serve = async (request: TftpRequest): Promise<void> => {
+    let io: { source?: Source; sink?: Sink };
+    try {
+      io = await decide(request, options);
+    } catch (error) {
+      await refuse(request, fileErrorToTftp(error, request.kind === "write"));
+      return;
+    }
+    let conn: Deno.DatagramConn;
+    try {
+      conn = openUdpSocket(hostname, options.portRange);
+    } catch (error) {
+      await io.source?.close();
+      await io.sink?.discard(error);
+      await refuse(
+        request,
+        new TftpError(ERROR_CODE.NOT_DEFINED, "Server busy: no free transfer port"),
+      );
+      return;
+    }
+    const machine = openServerTransfer(monotonicNow(), request, {
+      ...options,
+      fileSize: io.source?.size,
+    });
+    const feed = io.source && new SenderFeed(io.source, request.mode);
+    const writer = io.sink && new SinkWriter(io.sink, request.mode);
+    let record: TransferRecord | undefined;
+    try {
+      await driveTransfer(machine, conn, {
+        signal: stopping.signal,
+        onDatagram: options.onDatagram,
+        beforeWait: feed ? () => feed.feed(machine as Sender) : undefined,
+        onEvent: async (event) => {
+          if (event.type === "data") await writer!.write(event.data);
+          if (event.type === "complete") {
+            if (writer) await writer.commit();
+            record = { ...describe(request), status: "complete", stats: event.stats };
+          }
+          if (event.type === "failed") {
+            const { code, message } = event.error;
+            record = {
+              ...describe(request),
+              status: "failed",
+              error: { code, message },
+              stats: event.stats,
+            };
+          }
+        },
+      });
+    } catch (error) {
+      const { code, message } = fileErrorToTftp(error, request.kind === "write");
+      record = { ...describe(request), status: "failed", error: { code, message } };
+    } finally {
+      conn.close();
+      await io.source?.close();
+      if (record?.status !== "complete") await writer?.discard(record?.error);
+    }
+    if (record) log(record);
+  };
+
+  const accept = async (): Promise<void> => {
+    const buffer = new Uint8Array(65536);
+    while (!stopping.signal.aborted) {
+      let bytes: Uint8Array, from: Deno.NetAddr;
+      try {
+        const [data, remote] = await listener.receive(buffer);
+        bytes = data;
+        from = remote as Deno.NetAddr;
+      } catch (error) {
+        if (stopping.signal.aborted || error instanceof Deno.errors.BadResource) break;
+        continue; // e.g. ICMP errors reported on the socket: keep serving
+      }
+      const peer = { hostname: from.hostname, port: from.port };
+      options.onDatagram?.("recv", peer, bytes);
+      const admission = admitRequest(peer, bytes);
+      if (admission.kind === "reply") {
+        options.onDatagram?.("send", peer, admission.bytes);
+        await listener.send(admission.bytes, { transport: "udp", ...peer }).catch(() => {});
+        continue;
+      }
+      if (admission.kind !== "request") continue;
+      const key = formatPeer(peer);
+      if (active.has(key)) continue; // the client repeated its request: one transfer
+      const done = serve(admission.request).catch(() => {}).finally(() => active.delete(key));
+      active.set(key, done);
+    }
+  };
+
+  const finished = accept().then(async () => {
+    while (active.size > 0) await Promise.all([...active.values()]);
+  });
+
+  const shutdown = async (): Promise<void> => {
+    if (!stopping.signal.aborted) {
+      stopping.abort(new TftpAbortError("Server shutting down"));
+      try {
+        listener.close();
+      } catch { /* already closed */ }
+    }
+    await finished;
+  };
+
+  return {
+    addr,
+    get activeTransfers() {
+      return active.size;
+    },
+    finished,
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}
