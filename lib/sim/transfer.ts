@@ -15,7 +15,7 @@ import {
   openServerTransfer,
   type ServerTransferOptions,
 } from "../tftp/engine/admission.ts";
-import type { TransferConfig } from "../tftp/engine/_transfer.ts";
+import type { TransferConfig } from "../tftp/engine/transfer.ts";
 import { Receiver } from "../tftp/engine/receiver.ts";
 import { Sender } from "../tftp/engine/sender.ts";
 import {

@@ -19,7 +19,7 @@ import { encodePacket } from "./packet/encode.ts";
 import { SenderFeed, SinkWriter } from "./_pump.ts";
 import type { RequestPacket } from "./packet/packet.ts";
 import type { TransferMode } from "./engine/admission.ts";
-import type { TransferConfig } from "./engine/_transfer.ts";
+import type { TransferConfig } from "./engine/transfer.ts";
 import { Receiver } from "./engine/receiver.ts";
 import { Sender } from "./engine/sender.ts";
 import type { Peer, TransferMachine, TransferStats } from "./engine/types.ts";
@@ -38,7 +38,7 @@ import {
 } from "./_io.ts";
 import { type DriveHooks, driveTransfer } from "../udp/drive.ts";
 import { monotonicNow } from "../udp/clock.ts";
-import { openUdpSocket, resolveHost, wildcardFor } from "../udp/socket.ts";
+import { openUdpSocket, resolveHost, localAddressFor } from "../udp/socket.ts";
 
 /** Progress of a transfer, for progress bars. */
 export interface TransferProgress {
@@ -62,6 +62,8 @@ export interface ClientOptions extends TransferConfig {
   noOptions?: boolean;
   /** Transfer mode; overrides the URL's `;mode=`. @default {"octet"} */
   mode?: TransferMode;
+  /** Local address to bind; default: loopback for a loopback server, else any. */
+  localAddress?: string;
   /** Cancels the transfer; the server receives ERROR 0. */
   signal?: AbortSignal;
   /** Called as the transfer progresses. */
@@ -134,7 +136,7 @@ async function run(
   hooks: Pick<DriveHooks, "onEvent" | "beforeWait">,
 ): Promise<{ stats: TransferStats; peer: Peer }> {
   const address = await resolveHost(url.hostname);
-  const conn = openUdpSocket(wildcardFor(address));
+  const conn = openUdpSocket(options.localAddress ?? localAddressFor(address));
   const machine = create({ hostname: address, port: url.port });
   let outcome: { stats: TransferStats; peer: Peer } | undefined;
   let failure: TftpError | undefined;

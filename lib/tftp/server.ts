@@ -15,7 +15,7 @@ import {
 } from "./engine/admission.ts";
 import type { Sender } from "./engine/sender.ts";
 import type { Peer, TransferStats } from "./engine/types.ts";
-import { formatPeer } from "./engine/_transfer.ts";
+import { formatPeer } from "./engine/transfer.ts";
 import { TftpAbortError, TftpError } from "./errors.ts";
 import {
   bytesSource,

@@ -29,9 +29,22 @@ export async function resolveHost(hostname: string): Promise<string> {
   }
 }
 
-/** The wildcard address of the family of `address` (for a client socket). */
-export function wildcardFor(address: string): string {
-  return isIP(address) === 6 ? "::" : "0.0.0.0";
+/**
+ * The local address a client binds to for talking to `address`: the loopback address of the
+ * same family for a loopback server (so nothing listens beyond the machine), else the
+ * wildcard address of its family.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { localAddressFor } from "./socket.ts";
+ * assert.equal(localAddressFor("127.0.0.1"), "127.0.0.1");
+ * assert.equal(localAddressFor("2001:db8::1"), "::");
+ * ```
+ */
+export function localAddressFor(address: string): string {
+  if (isIP(address) === 6) return address === "::1" ? "::1" : "::";
+  return address.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
 }
 
 /**

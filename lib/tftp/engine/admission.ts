@@ -15,7 +15,7 @@ import { encodeError, encodePacket } from "../packet/encode.ts";
 import { negotiateOptions, type ServerOptionPolicy } from "../packet/options.ts";
 import type { TftpOptions } from "../packet/packet.ts";
 import { PacketSyntaxError } from "../errors.ts";
-import type { TransferConfig } from "./_transfer.ts";
+import type { TransferConfig } from "./transfer.ts";
 import { Receiver } from "./receiver.ts";
 import { Sender } from "./sender.ts";
 import type { Peer } from "./types.ts";

@@ -26,7 +26,7 @@ import type { NegotiatedOptions } from "../packet/options.ts";
 import { RFC1350_OPTIONS } from "../packet/options.ts";
 import type { DataPacket, Packet } from "../packet/packet.ts";
 import { blockCycle, blockDistance, wireBlock } from "./_block.ts";
-import { type ClientOpening, Transfer, type TransferConfig } from "./_transfer.ts";
+import { type ClientOpening, Transfer, type TransferConfig } from "./transfer.ts";
 import type { Peer } from "./types.ts";
 
 /** How a server-side receiver opens: the packet it answers the WRQ with. */
@@ -78,11 +78,13 @@ export class Receiver extends Transfer {
     }
   }
 
+  /** Sizes the machine for the negotiated options. */
   protected configure(options: NegotiatedOptions): void {
     this.#blksize = options.blksize;
     this.#windowsize = options.windowsize;
   }
 
+  /** Describes what the machine waits for, for timeout messages. */
   protected waitingFor(): string {
     if (this.requesting) return "the server's answer";
     return `DATA ${wireBlock(this.#expected, this.rollover)}`;
@@ -95,6 +97,7 @@ export class Receiver extends Transfer {
     this.timer.arm(now);
   }
 
+  /** Handles a decoded packet from the peer. */
   protected onPacket(now: number, from: Peer, packet: Packet): void {
     if (this.dallying) {
       if (packet.opcode === OPCODE.DATA && packet.block === this.#finalWire) {
@@ -177,6 +180,7 @@ export class Receiver extends Transfer {
     }
   }
 
+  /** Retransmits after the timer expired. */
   protected onTimeout(_now: number): void {
     this.send(this.#lastSent!, true);
   }

@@ -23,7 +23,7 @@ import { OPCODE } from "../packet/constants.ts";
 import type { NegotiatedOptions } from "../packet/options.ts";
 import type { Packet } from "../packet/packet.ts";
 import { blockDistance, wireBlock } from "./_block.ts";
-import { type ClientOpening, Transfer, type TransferConfig } from "./_transfer.ts";
+import { type ClientOpening, Transfer, type TransferConfig } from "./transfer.ts";
 import type { Peer } from "./types.ts";
 
 /** How a server-side sender opens. */
@@ -124,6 +124,7 @@ export class Sender extends Transfer {
     this.#pump(now);
   }
 
+  /** Sizes the machine for the negotiated options. */
   protected configure(options: NegotiatedOptions): void {
     this.#blksize = options.blksize;
     this.#windowsize = options.windowsize;
@@ -177,12 +178,14 @@ export class Sender extends Transfer {
     if (arm && idle && this.#next > this.#base + 1) this.timer.arm(now);
   }
 
+  /** Describes what the machine waits for, for timeout messages. */
   protected waitingFor(): string {
     if (this.requesting) return "the server's answer";
     if (!this.#started) return "ACK 0 to the OACK";
     return `ACK ${wireBlock(this.#base + 1, this.rollover)}`;
   }
 
+  /** Handles a decoded packet from the peer. */
   protected onPacket(now: number, from: Peer, packet: Packet): void {
     if (this.requesting) {
       if (packet.opcode === OPCODE.OACK || (packet.opcode === OPCODE.ACK && packet.block === 0)) {
@@ -244,6 +247,7 @@ export class Sender extends Transfer {
     this.#pump(now);
   }
 
+  /** Retransmits after the timer expired. */
   protected onTimeout(now: number): void {
     if (!this.#started) {
       this.send(this.#oack!, true);

@@ -128,6 +128,29 @@ Deno.test("a request of exactly 512 bytes decodes, and trailing NUL padding is a
   });
 });
 
+Deno.test("an empty option value is valid anywhere, and padding is not mistaken for one", () => {
+  const rrq = (tail: string) => decodePacket(raw(`\x00\x01f\x00octet\x00${tail}`));
+  const options = (tail: string) => (rrq(tail) as { options: unknown }).options;
+  // RFC 2090 asks for multicast with an empty value.
+  assert.deepEqual(options("multicast\x00\x00"), { multicast: "" });
+  assert.deepEqual(options("multicast\x00\x00blksize\x00512\x00"), {
+    multicast: "",
+    blksize: "512",
+  });
+  assert.deepEqual(options("blksize\x00512\x00multicast\x00\x00"), {
+    blksize: "512",
+    multicast: "",
+  });
+  // Padding after a complete list: one, two or three extra NULs.
+  assert.deepEqual(options("blksize\x00512\x00\x00"), { blksize: "512" });
+  assert.deepEqual(options("blksize\x00512\x00\x00\x00"), { blksize: "512" });
+  assert.deepEqual(options("multicast\x00\x00\x00\x00"), { multicast: "" });
+  assert.deepEqual(options("\x00\x00\x00"), {});
+  // An integer-like option name moves first in a JS object; the round trip still holds.
+  const packet = rrq("a\x00\x008\x00x\x00");
+  assert.deepEqual(decodePacket(encodePacket(packet)), packet);
+});
+
 Deno.test("DATA payload is a view into the datagram; an ERROR without final NUL is accepted", () => {
   const bytes = new Uint8Array([0, 3, 0, 9, 7, 8]);
   const packet = decodePacket(bytes);
@@ -174,7 +197,6 @@ const MALFORMED: [string, Uint8Array, RegExp][] = [
   ["RRQ without mode", raw("\x00\x01file\x00"), /RRQ has no mode/],
   ["RRQ with empty mode", raw("\x00\x01file\x00\x00"), /RRQ has an empty mode/],
   ["option without value", raw("\x00\x01f\x00octet\x00blksize\x00"), /option "blksize" has no/],
-  ["option with empty value", raw("\x00\x01f\x00octet\x00tsize\x00\x00"), /"tsize" has no value/],
   ["option with empty name", raw("\x00\x01f\x00octet\x00\x00512\x00"), /empty name/],
   ["ACK of 5 bytes", new Uint8Array([0, 4, 0, 1, 0]), /ACK must be 4 bytes, got 5/],
   ["invalid UTF-8 filename", raw("\x00\x01\xff\xfe\x00octet\x00"), /not valid UTF-8/],
@@ -192,6 +214,18 @@ Deno.test("malformed datagrams raise PacketSyntaxError with code 4", () => {
       return true;
     });
   }
+});
+
+Deno.test("an OACK without options decodes, but encodes to 2 bytes the decoder refuses", () => {
+  // Pins today's asymmetry (reported to the lead): either the decoder should refuse an empty
+  // OACK, or the encoder should refuse to build one.
+  assert.deepEqual(decodePacket(new Uint8Array([0, 6, 0, 0])), {
+    opcode: OPCODE.OACK,
+    options: {},
+  });
+  const bytes = encodePacket({ opcode: OPCODE.OACK, options: {} });
+  assert.deepEqual(bytes, new Uint8Array([0, 6]));
+  assert.throws(() => decodePacket(bytes), PacketSyntaxError);
 });
 
 // --- Fuzz -------------------------------------------------------------------------------------
@@ -325,6 +359,8 @@ Deno.test("fuzz: 100000 random and mutated datagrams decode or raise PacketSynta
     }
     counts.decoded++;
     if (!REENCODED.has(packet.opcode)) continue;
+    // Known gap (see the test "an OACK without options..."): not re-encodable today.
+    if (packet.opcode === OPCODE.OACK && Object.keys(packet.options).length === 0) continue;
     let again: Packet;
     try {
       again = decodePacket(encodePacket(packet));

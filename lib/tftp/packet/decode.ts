@@ -31,9 +31,13 @@ function splitStrings(bytes: Uint8Array, what: string): string[] {
 }
 
 function decodeOptions(fields: string[], what: string): TftpOptions {
-  // Some clients pad requests with extra NUL bytes: drop empty fields at the very end.
+  // Some clients pad requests with extra NUL bytes. Padding reads as empty fields at the end;
+  // drop them in empty pairs (an empty name is never a real option), then one stray empty
+  // field when the count is odd. An option with an empty value (RFC 2090 sends `multicast`
+  // with "") stays valid wherever it appears, so decode(encode(p)) always equals p.
   let end = fields.length;
-  while (end > 0 && fields[end - 1] === "") end--;
+  while (end >= 2 && fields[end - 1] === "" && fields[end - 2] === "") end -= 2;
+  if (end % 2 !== 0 && fields[end - 1] === "") end--;
   if (end % 2 !== 0) {
     throw new PacketSyntaxError(`${what} option ${JSON.stringify(fields[end - 1])} has no value`);
   }

@@ -146,7 +146,7 @@ export function acceptOack(requested: TftpOptions, oack: TftpOptions): Negotiate
     throw new TftpProtocolError(ERROR_CODE.OPTION_REFUSED, `Server's OACK ${why}`);
   };
   for (const [name, value] of Object.entries(oack)) {
-    if (!(name in requested)) refuse(`holds option ${name}, which was not requested`);
+    if (!Object.hasOwn(requested, name)) refuse(`holds option ${name}, which was not requested`);
     const n = parseOptionNumber(value);
     if (n === undefined) refuse(`gives ${name} the non-numeric value ${JSON.stringify(value)}`);
     const asked = parseOptionNumber(requested[name]) ?? 0;

@@ -210,6 +210,7 @@ export abstract class Transfer implements TransferMachine {
     return { ...this.stats, elapsedMs: now - this.#startedAt };
   }
 
+  /** Feeds one received datagram (see {@linkcode TransferMachine}). */
   handleDatagram(now: number, from: Peer, bytes: Uint8Array): void {
     if (this.#state === "closed") return;
     const expected = this.#peer ?? this.#opening!.server;
@@ -255,6 +256,7 @@ export abstract class Transfer implements TransferMachine {
     this.onPacket(now, from, packet);
   }
 
+  /** Tells the machine the time; acts only when a deadline passed. */
   handleTimeout(now: number): void {
     if (this.#state === "closed") return;
     if (this.#state === "dally") {
@@ -286,14 +288,17 @@ export abstract class Transfer implements TransferMachine {
     else this.onTimeout(now);
   }
 
+  /** The next datagram to send, if any. */
   pollTransmit(): Transmit | undefined {
     return this.#tx.shift();
   }
 
+  /** The next event, if any. */
   pollEvent(): TransferEvent | undefined {
     return this.#events.shift();
   }
 
+  /** When `handleTimeout` must be called next, if ever. */
   pollTimeout(): number | undefined {
     if (this.#state === "closed") return undefined;
     if (this.#state === "dally") return this.#dallyUntil;
@@ -301,6 +306,7 @@ export abstract class Transfer implements TransferMachine {
     return Number.isFinite(deadline) ? deadline : undefined;
   }
 
+  /** Ends the transfer locally; the peer gets ERROR `error.code`. */
   abort(now: number, error: TftpError): void {
     if (this.#state === "dally") {
       // The data arrived but could not be kept (say, the disk filled while committing):

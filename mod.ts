@@ -1,0 +1,28 @@
+/**
+ * tftpkit: TFTP (RFC 1350, 2347, 2348, 2349, 7440, 3617) for Deno.
+ *
+ * - {@linkcode tftpGet} / {@linkcode tftpPut} / {@linkcode tftpGetBytes}: the client.
+ * - {@linkcode serveTftp}: a server for a directory or a handler.
+ * - {@linkcode Sender}, {@linkcode Receiver}, {@linkcode admitRequest},
+ *   {@linkcode openServerTransfer}: the sans-IO engine underneath, for your own drivers and
+ *   simulations.
+ * - {@linkcode encodePacket} / {@linkcode decodePacket}: the strict wire codec.
+ *
+ * @example
+ * ```ts ignore
+ * import { serveTftp, tftpGet } from "./mod.ts";
+ * await using server = serveTftp({ root: "./public", hostname: "127.0.0.1", port: 0 });
+ * await tftpGet(`tftp://127.0.0.1:${server.addr.port}/hello.txt`, "hello.txt");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./lib/tftp/packet/mod.ts";
+export * from "./lib/tftp/engine/mod.ts";
+export * from "./lib/tftp/errors.ts";
+export * from "./lib/tftp/url.ts";
+export * from "./lib/tftp/trace.ts";
+export * from "./lib/tftp/server_path.ts";
+export * from "./lib/tftp/client.ts";
+export * from "./lib/tftp/server.ts";
