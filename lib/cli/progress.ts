@@ -25,10 +25,11 @@ function checkNonNegative(value: number, what: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatBytes } from "./progress.ts";
- * console.assert(formatBytes(512) === "512 B");
- * console.assert(formatBytes(1536) === "1.5 KiB");
- * console.assert(formatBytes(4 * 1024 ** 3) === "4.00 GiB");
+ * assert.ok(formatBytes(512) === "512 B");
+ * assert.ok(formatBytes(1536) === "1.5 KiB");
+ * assert.ok(formatBytes(4 * 1024 ** 3) === "4.00 GiB");
  * ```
  */
 export function formatBytes(n: number): string {
@@ -47,8 +48,9 @@ export function formatBytes(n: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatRate } from "./progress.ts";
- * console.assert(formatRate(12.3 * 1024 * 1024) === "12.3 MiB/s");
+ * assert.ok(formatRate(12.3 * 1024 * 1024) === "12.3 MiB/s");
  * ```
  */
 export function formatRate(bytesPerSecond: number): string {
@@ -61,9 +63,10 @@ export function formatRate(bytesPerSecond: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDuration } from "./progress.ts";
- * console.assert(formatDuration(5_000) === "0:05");
- * console.assert(formatDuration(3_723_000) === "1:02:03");
+ * assert.ok(formatDuration(5_000) === "0:05");
+ * assert.ok(formatDuration(3_723_000) === "1:02:03");
  * ```
  */
 export function formatDuration(ms: number): string {
@@ -113,6 +116,7 @@ function writeStderr(text: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProgressBar } from "./progress.ts";
  * let clock = 0;
  * const out: string[] = [];
@@ -122,8 +126,8 @@ function writeStderr(text: string): void {
  * clock = 1000;
  * bar.update(1024);
  * bar.done();
- * console.assert(out[0] === "\r\x1b[Ka.bin [##..]  50% 1.0 KiB/2.0 KiB  1.0 KiB/s  ETA 0:01");
- * console.assert(out[1] === "\r\x1b[Ka.bin [##..]  50% 1.0 KiB/2.0 KiB  1.0 KiB/s  in 0:01\n");
+ * assert.ok(out[0] === "\r\x1b[Ka.bin [##..]  50% 1.0 KiB/2.0 KiB  1.0 KiB/s  ETA 0:01");
+ * assert.ok(out[1] === "\r\x1b[Ka.bin [##..]  50% 1.0 KiB/2.0 KiB  1.0 KiB/s  in 0:01\n");
  * ```
  */
 export class ProgressBar {

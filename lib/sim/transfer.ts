@@ -87,6 +87,10 @@ function outcomeOf(machine: TransferMachine | undefined, log: SimOutcome | undef
   return log ?? { status: machine ? "running" : "running" };
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
 /**
  * Runs one transfer to its end (or its bounds) and reports both sides.
  *
@@ -125,6 +129,7 @@ export function simulateTransfer(options: SimOptions): SimResult {
   const offered = new Map<TransferMachine, number>();
   let server: TransferMachine | undefined;
   let serverTransfers = 0;
+  let firstRequest: Uint8Array = new Uint8Array(0);
   let now = 0;
   let steps = 0;
 
@@ -161,8 +166,14 @@ export function simulateTransfer(options: SimOptions): SimResult {
       const admission = admitRequest(from, bytes);
       if (admission.kind === "reply") net.send(now, SERVER, from, admission.bytes);
       if (admission.kind !== "request") return;
-      // A request repeated from the same client port starts one transfer, not two.
-      if (server && !server.isClosed && samePeer(admission.request.peer, CLIENT)) return;
+      // A request repeated from the same client port starts one transfer, not two: while
+      // that transfer runs, and also after it ended when the bytes are identical (the network
+      // can deliver a duplicate late). A different request (the retry without options after
+      // ERROR 8) is served.
+      if (server && samePeer(admission.request.peer, CLIENT)) {
+        if (!server.isClosed || sameBytes(bytes, firstRequest)) return;
+      }
+      firstRequest = bytes;
       server = openServerTransfer(now, admission.request, {
         fileSize: options.data.length,
         ...options.server,

@@ -95,10 +95,11 @@ function asRegularFile(path: string, info: Deno.FileInfo): ServedPath {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveServedPath } from "./_resolve_path.ts";
  * import { TftpError } from "./errors.ts";
  * const err = await resolveServedPath("/srv/tftp", "../etc/passwd", "read").catch((e) => e);
- * console.assert(err instanceof TftpError && err.code === 2 && !err.message.includes("/"));
+ * assert.ok(err instanceof TftpError && err.code === 2 && !err.message.includes("/"));
  * ```
  *
  * @param root The served directory.

@@ -17,12 +17,9 @@ import { ERROR_CODE, ERROR_TEXT } from "./packet/constants.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePacket, PacketSyntaxError } from "../../mod.ts";
- * try {
- *   decodePacket(new Uint8Array([0, 9]));
- * } catch (err) {
- *   console.assert(err instanceof PacketSyntaxError);
- * }
+ * assert.throws(() => decodePacket(new Uint8Array([0, 9, 0, 0])), PacketSyntaxError);
  * ```
  */
 export class PacketSyntaxError extends Error {
@@ -41,9 +38,10 @@ export class PacketSyntaxError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TftpError, TftpRemoteError } from "../../mod.ts";
  * const err = new TftpRemoteError(1, "File not found");
- * console.assert(err instanceof TftpError && err.code === 1);
+ * assert.ok(err instanceof TftpError && err.code === 1);
  * ```
  */
 export class TftpError extends Error {
@@ -63,9 +61,10 @@ export class TftpError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TftpRemoteError } from "../../mod.ts";
  * const err = new TftpRemoteError(1, "");
- * console.assert(err.message === "File not found (TFTP error 1)");
+ * assert.ok(err.message === "File not found (TFTP error 1)");
  * ```
  */
 export class TftpRemoteError extends TftpError {
@@ -86,9 +85,10 @@ export class TftpRemoteError extends TftpError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TftpProtocolError } from "../../mod.ts";
  * const err = new TftpProtocolError(4, "Server sent DATA 7 before DATA 1");
- * console.assert(err.code === 4);
+ * assert.ok(err.code === 4);
  * ```
  */
 export class TftpProtocolError extends TftpError {
@@ -104,9 +104,10 @@ export class TftpProtocolError extends TftpError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TftpTimeoutError } from "../../mod.ts";
  * const err = new TftpTimeoutError("No answer from 127.0.0.1:69 after 6 attempts", 6);
- * console.assert(err.attempts === 6);
+ * assert.ok(err.attempts === 6);
  * ```
  */
 export class TftpTimeoutError extends TftpError {
@@ -126,8 +127,9 @@ export class TftpTimeoutError extends TftpError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TftpAbortError } from "../../mod.ts";
- * console.assert(new TftpAbortError("Cancelled").code === 0);
+ * assert.ok(new TftpAbortError("Cancelled").code === 0);
  * ```
  */
 export class TftpAbortError extends TftpError {

@@ -257,6 +257,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
 
   const accept = async (): Promise<void> => {
     const buffer = new Uint8Array(65536);
+    let receiveErrors = 0;
     while (!stopping.signal.aborted) {
       let bytes: Uint8Array, from: Deno.NetAddr;
       try {
@@ -265,8 +266,11 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
         from = remote as Deno.NetAddr;
       } catch (error) {
         if (stopping.signal.aborted || error instanceof Deno.errors.BadResource) break;
-        continue; // e.g. ICMP errors reported on the socket: keep serving
+        // e.g. an ICMP error reported on the socket: keep serving, but never spin.
+        if (++receiveErrors % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
       }
+      receiveErrors = 0;
       const peer = { hostname: from.hostname, port: from.port };
       options.onDatagram?.("recv", peer, bytes);
       const admission = admitRequest(peer, bytes);

@@ -40,15 +40,16 @@ function refuse(reason: string): TftpError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitRequestPath } from "./server_path.ts";
  * import { TftpError } from "./errors.ts";
  * const parts = splitRequestPath("/boot//./pxelinux.0");
- * console.assert(parts.join("|") === "boot|pxelinux.0");
+ * assert.ok(parts.join("|") === "boot|pxelinux.0");
  * try {
  *   splitRequestPath("a/../../etc/passwd");
- *   console.assert(false);
+ *   assert.ok(false);
  * } catch (err) {
- *   console.assert(err instanceof TftpError && err.code === 2);
+ *   assert.ok(err instanceof TftpError && err.code === 2);
  * }
  * ```
  *

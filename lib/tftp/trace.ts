@@ -96,9 +96,10 @@ function describe(bytes: Uint8Array): [kind: string, details: string] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatTrace } from "./trace.ts";
  * const line = formatTrace("send", { hostname: "::1", port: 40123 }, new Uint8Array([0, 4, 0, 1]));
- * console.assert(line === "-> [::1]:40123      ACK  block=1");
+ * assert.ok(line === "-> [::1]:40123      ACK  block=1");
  * ```
  */
 export function formatTrace(

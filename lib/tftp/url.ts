@@ -161,10 +161,11 @@ function parseMode(text: string, params: string[]): "octet" | "netascii" {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTftpUrl } from "./url.ts";
  * const url = parseTftpUrl("tftp://[::1]:6969/pxe/boot%20menu.cfg;mode=netascii");
- * console.assert(url.hostname === "::1" && url.port === 6969);
- * console.assert(url.path === "pxe/boot menu.cfg" && url.mode === "netascii");
+ * assert.ok(url.hostname === "::1" && url.port === 6969);
+ * assert.ok(url.path === "pxe/boot menu.cfg" && url.mode === "netascii");
  * ```
  */
 export function parseTftpUrl(text: string): TftpUrl {
@@ -207,9 +208,10 @@ export function parseTftpUrl(text: string): TftpUrl {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatTftpUrl } from "./url.ts";
  * const text = formatTftpUrl({ hostname: "::1", port: 69, path: "a b;c", mode: "octet" });
- * console.assert(text === "tftp://[::1]/a%20b%3Bc");
+ * assert.ok(text === "tftp://[::1]/a%20b%3Bc");
  * ```
  */
 export function formatTftpUrl(url: TftpUrl): string {

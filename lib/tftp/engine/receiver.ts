@@ -44,14 +44,15 @@ export interface ServerReceiverOpening {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeData, OPCODE, Receiver } from "../../../mod.ts";
  * const client = { hostname: "127.0.0.1", port: 50000 };
  * const rx = new Receiver(0, { peer: client, options: { blksize: 512, windowsize: 1 } });
- * console.assert(rx.pollTransmit()?.bytes.join() === "0,4,0,0"); // ACK 0 answers the WRQ
+ * assert.ok(rx.pollTransmit()?.bytes.join() === "0,4,0,0"); // ACK 0 answers the WRQ
  * rx.handleDatagram(1, client, encodeData(1, new Uint8Array([104, 105])));
- * console.assert(rx.pollTransmit()?.bytes.join() === "0,4,0,1");
+ * assert.ok(rx.pollTransmit()?.bytes.join() === "0,4,0,1");
  * const events = [rx.pollEvent(), rx.pollEvent(), rx.pollEvent()].map((e) => e?.type);
- * console.assert(events.join() === "negotiated,data,complete");
+ * assert.ok(events.join() === "negotiated,data,complete");
  * ```
  */
 export class Receiver extends Transfer {
@@ -62,6 +63,7 @@ export class Receiver extends Transfer {
   #lastSent: Uint8Array | undefined;
   #gapAckedFor = 0;
   #finalWire = -1;
+  #isClient: boolean;
 
   /**
    * A client download (`opening` holds the RRQ and the server) or a server's WRQ receiver.
@@ -72,6 +74,7 @@ export class Receiver extends Transfer {
     config: TransferConfig = {},
   ) {
     super(now, config, "request" in opening ? opening : opening.peer);
+    this.#isClient = "request" in opening;
     if (!("request" in opening)) {
       this.settle(opening.options, opening.oack !== undefined);
       this.#sendAck(now, opening.oack ?? encodeAck(0));
@@ -113,17 +116,27 @@ export class Receiver extends Transfer {
         this.violation(now, 4, `Server answered the RRQ with opcode ${packet.opcode}`);
         return;
       }
+      if (packet.opcode === OPCODE.DATA && packet.block !== 1) {
+        this.pin(from);
+        this.violation(
+          now,
+          4,
+          `Server answered the RRQ with DATA ${packet.block} instead of DATA 1`,
+        );
+        return;
+      }
       if (!this.acceptFirstAnswer(now, from, packet)) return;
       if (packet.opcode === OPCODE.OACK) {
         this.#sendAck(now, encodeAck(0));
         return;
       }
     } else if (
-      packet.opcode === OPCODE.OACK && this.#expected === 1 && this.stats.optionsAcknowledged
+      packet.opcode === OPCODE.OACK && this.#isClient && this.stats.optionsAcknowledged
     ) {
-      // The server sent its OACK again: our ACK 0 was lost or late.
+      // The server sent its OACK again. Before DATA 1 our ACK 0 was lost or late: send it
+      // again. After DATA 1 it is a copy the network duplicated or delayed: ignore it.
       this.stats.duplicates++;
-      this.send(this.#lastSent!, true);
+      if (this.#expected === 1) this.send(this.#lastSent!, true);
       return;
     }
     if (packet.opcode !== OPCODE.DATA) {

@@ -48,8 +48,9 @@ function checkMs(name: string, value: number | undefined, min: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveTimingOptions } from "./timing.ts";
- * console.assert(resolveTimingOptions({ retries: 2 }).initialRtoMs === 1000);
+ * assert.ok(resolveTimingOptions({ retries: 2 }).initialRtoMs === 1000);
  * ```
  */
 export function resolveTimingOptions(options: TimingOptions = {}): ResolvedTiming {

@@ -91,8 +91,9 @@ export interface TransferMachine {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { samePeer } from "../../../mod.ts";
- * console.assert(samePeer({ hostname: "::1", port: 69 }, { hostname: "::1", port: 69 }));
+ * assert.ok(samePeer({ hostname: "::1", port: 69 }, { hostname: "::1", port: 69 }));
  * ```
  */
 export function samePeer(a: Peer, b: Peer): boolean {

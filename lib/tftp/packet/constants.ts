@@ -9,8 +9,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OPCODE } from "./constants.ts";
- * console.assert(OPCODE.DATA === 3);
+ * assert.ok(OPCODE.DATA === 3);
  * ```
  */
 export const OPCODE = {
@@ -36,8 +37,9 @@ export type Opcode = typeof OPCODE[keyof typeof OPCODE];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ERROR_CODE } from "./constants.ts";
- * console.assert(ERROR_CODE.FILE_NOT_FOUND === 1);
+ * assert.ok(ERROR_CODE.FILE_NOT_FOUND === 1);
  * ```
  */
 export const ERROR_CODE = {
@@ -69,8 +71,9 @@ export type ErrorCode = typeof ERROR_CODE[keyof typeof ERROR_CODE];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ERROR_CODE, ERROR_TEXT } from "./constants.ts";
- * console.assert(ERROR_TEXT[ERROR_CODE.FILE_NOT_FOUND] === "File not found");
+ * assert.ok(ERROR_TEXT[ERROR_CODE.FILE_NOT_FOUND] === "File not found");
  * ```
  */
 export const ERROR_TEXT: Readonly<Record<number, string>> = {

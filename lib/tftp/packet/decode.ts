@@ -69,11 +69,12 @@ function readUint16(bytes: Uint8Array, at: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePacket, OPCODE } from "../../../mod.ts";
  * const bytes = new TextEncoder().encode("\0\x01boot.bin\0OCTET\0BlkSize\x001468\0");
  * const packet = decodePacket(bytes);
  * if (packet.opcode === OPCODE.RRQ) {
- *   console.assert(packet.filename === "boot.bin" && packet.options.blksize === "1468");
+ *   assert.ok(packet.filename === "boot.bin" && packet.options.blksize === "1468");
  * }
  * ```
  */

@@ -49,8 +49,9 @@ function checkUint16(value: number, what: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeData } from "../../../mod.ts";
- * console.assert(encodeData(1, new Uint8Array([65])).length === 5);
+ * assert.ok(encodeData(1, new Uint8Array([65])).length === 5);
  * ```
  */
 export function encodeData(block: number, data: Uint8Array): Uint8Array {
@@ -68,8 +69,9 @@ export function encodeData(block: number, data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeAck } from "../../../mod.ts";
- * console.assert(encodeAck(258).join() === "0,4,1,2");
+ * assert.ok(encodeAck(258).join() === "0,4,1,2");
  * ```
  */
 export function encodeAck(block: number): Uint8Array {
@@ -86,6 +88,7 @@ export function encodeAck(block: number): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePacket, OPCODE } from "../../../mod.ts";
  * const rrq = encodePacket({
  *   opcode: OPCODE.RRQ,
@@ -93,7 +96,7 @@ export function encodeAck(block: number): Uint8Array {
  *   mode: "octet",
  *   options: { blksize: "1468" },
  * });
- * console.assert(new TextDecoder().decode(rrq.subarray(2)) === "a.txt\0octet\0blksize\x001468\0");
+ * assert.ok(new TextDecoder().decode(rrq.subarray(2)) === "a.txt\0octet\0blksize\x001468\0");
  * ```
  */
 export function encodePacket(packet: Packet): Uint8Array {
@@ -134,8 +137,9 @@ export function encodePacket(packet: Packet): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeError } from "../../../mod.ts";
- * console.assert(encodeError(1, "File not found").length === 19);
+ * assert.ok(encodeError(1, "File not found").length === 19);
  * ```
  */
 export function encodeError(code: number, message: string): Uint8Array {

@@ -32,12 +32,13 @@ const EMPTY = new Uint8Array(0);
  *
  * @example Encode a line end and a bare CR
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetasciiEncoder } from "./netascii.ts";
  *
  * const encoder = new NetasciiEncoder();
  * const wire = encoder.encode(new TextEncoder().encode("a\nb\r"));
- * console.assert(wire.join(",") === "97,13,10,98,13,0");
- * console.assert(encoder.flush().length === 0);
+ * assert.ok(wire.join(",") === "97,13,10,98,13,0");
+ * assert.ok(encoder.flush().length === 0);
  * ```
  */
 export class NetasciiEncoder {
@@ -93,14 +94,15 @@ export class NetasciiEncoder {
  *
  * @example Decode a CR LF split across two blocks
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetasciiDecoder } from "./netascii.ts";
  *
  * const decoder = new NetasciiDecoder();
  * const first = decoder.decode(new Uint8Array([97, 13])); // "a\r"
  * const second = decoder.decode(new Uint8Array([10, 98])); // "\nb"
- * console.assert(first.join(",") === "97");
- * console.assert(second.join(",") === "10,98");
- * console.assert(decoder.flush().length === 0);
+ * assert.ok(first.join(",") === "97");
+ * assert.ok(second.join(",") === "10,98");
+ * assert.ok(decoder.flush().length === 0);
  * ```
  */
 export class NetasciiDecoder {
@@ -174,11 +176,12 @@ export class NetasciiDecoder {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { netasciiEncodeStream } from "./netascii.ts";
  *
  * const input = ReadableStream.from([new TextEncoder().encode("hi\n")]);
  * const chunks = await Array.fromAsync(input.pipeThrough(netasciiEncodeStream()));
- * console.assert(chunks.length === 1 && chunks[0].join(",") === "104,105,13,10");
+ * assert.ok(chunks.length === 1 && chunks[0].join(",") === "104,105,13,10");
  * ```
  *
  * @returns A transform from local bytes to wire bytes.
@@ -202,11 +205,12 @@ export function netasciiEncodeStream(): TransformStream<Uint8Array, Uint8Array> 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { netasciiDecodeStream } from "./netascii.ts";
  *
  * const input = ReadableStream.from([new Uint8Array([104, 13]), new Uint8Array([10])]);
  * const chunks = await Array.fromAsync(input.pipeThrough(netasciiDecodeStream()));
- * console.assert(chunks.map((c) => c.join(",")).join("|") === "104|10");
+ * assert.ok(chunks.map((c) => c.join(",")).join("|") === "104|10");
  * ```
  *
  * @returns A transform from wire bytes to local bytes.

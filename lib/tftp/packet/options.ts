@@ -74,13 +74,14 @@ export interface Negotiation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { negotiateOptions } from "../../../mod.ts";
  * const { oack, negotiated } = negotiateOptions(
  *   { blksize: "70000", tsize: "0", foo: "1" },
  *   { maxBlksize: 1468, fileSize: 1234 },
  * );
- * console.assert(oack.blksize === "1468" && oack.tsize === "1234" && !("foo" in oack));
- * console.assert(negotiated.blksize === 1468 && negotiated.windowsize === 1);
+ * assert.ok(oack.blksize === "1468" && oack.tsize === "1234" && !("foo" in oack));
+ * assert.ok(negotiated.blksize === 1468 && negotiated.windowsize === 1);
  * ```
  */
 export function negotiateOptions(
@@ -132,9 +133,10 @@ export function negotiateOptions(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { acceptOack } from "../../../mod.ts";
  * const n = acceptOack({ blksize: "1468", tsize: "0" }, { blksize: "1024", tsize: "99" });
- * console.assert(n.blksize === 1024 && n.tsize === 99);
+ * assert.ok(n.blksize === 1024 && n.tsize === 99);
  * ```
  */
 export function acceptOack(requested: TftpOptions, oack: TftpOptions): NegotiatedOptions {

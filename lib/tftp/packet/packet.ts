@@ -66,9 +66,10 @@ export interface OackPacket {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePacket, OPCODE } from "../../../mod.ts";
  * const packet = decodePacket(new Uint8Array([0, 4, 0, 7]));
- * if (packet.opcode === OPCODE.ACK) console.assert(packet.block === 7);
+ * if (packet.opcode === OPCODE.ACK) assert.ok(packet.block === 7);
  * ```
  */
 export type Packet = RequestPacket | DataPacket | AckPacket | ErrorPacket | OackPacket;

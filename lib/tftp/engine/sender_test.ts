@@ -1,0 +1,511 @@
+import assert from "node:assert/strict";
+import { TftpAbortError, TftpRemoteError, TftpTimeoutError } from "../errors.ts";
+import { OPCODE } from "../packet/constants.ts";
+import { encodeAck, encodeData, encodeError, encodePacket } from "../packet/encode.ts";
+import type { NegotiatedOptions } from "../packet/options.ts";
+import { Prng } from "../../sim/prng.ts";
+import { drain, events, sent, takeEvents } from "./_script.ts";
+import { Receiver } from "./receiver.ts";
+import { Sender } from "./sender.ts";
+import type { TransferConfig } from "./transfer.ts";
+import type { Peer, TransferEvent } from "./types.ts";
+
+const CLIENT: Peer = { hostname: "127.0.0.1", port: 50000 };
+const SERVER_PORT: Peer = { hostname: "127.0.0.1", port: 69 };
+const SERVER_TID: Peer = { hostname: "127.0.0.1", port: 40001 };
+const STRANGER: Peer = { hostname: "127.0.0.1", port: 9999 };
+const LOCKSTEP: NegotiatedOptions = { blksize: 512, windowsize: 1 };
+
+/** A server-side sender (RRQ) that already holds all of `data`. */
+function serverSender(
+  data: Uint8Array,
+  options: NegotiatedOptions = LOCKSTEP,
+  config: TransferConfig = { timeoutMs: 1000 },
+): Sender {
+  const tx = new Sender(0, { peer: CLIENT, options }, config);
+  tx.offer(0, data);
+  tx.finish(0);
+  return tx;
+}
+
+function lastEvent(list: TransferEvent[]): TransferEvent | undefined {
+  return list[list.length - 1];
+}
+
+Deno.test("duplicate ACK: exactly one next DATA (Sorcerer's Apprentice), timeout re-sends it", () => {
+  const tx = serverSender(new Prng(1).bytes(1500));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (512)"]);
+  assert.deepEqual(events(tx), ["negotiated 512/1"]);
+
+  tx.handleDatagram(10, CLIENT, encodeAck(1));
+  const [data2] = drain(tx);
+  assert.deepEqual(data2.to, CLIENT);
+  assert.equal(data2.bytes.length, 516);
+  assert.deepEqual([...data2.bytes.subarray(0, 4)], [0, 3, 0, 2]);
+
+  tx.handleDatagram(11, CLIENT, encodeAck(1)); // the network duplicated ACK 1
+  assert.deepEqual(sent(tx, CLIENT), []);
+  tx.handleDatagram(12, CLIENT, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), []);
+  assert.equal(tx.pollTimeout(), 1010, "duplicates do not move the deadline");
+
+  tx.handleTimeout(1009); // early: nothing
+  assert.deepEqual(sent(tx, CLIENT), []);
+  tx.handleTimeout(1010);
+  const again = drain(tx);
+  assert.equal(again.length, 1);
+  assert.deepEqual(again[0].bytes, data2.bytes, "the retransmission is the identical datagram");
+
+  tx.handleDatagram(1020, CLIENT, encodeAck(2));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 3 (476)"]);
+  tx.handleDatagram(1030, CLIENT, encodeAck(3));
+  assert.deepEqual(sent(tx, CLIENT), []);
+  const done = takeEvents(tx);
+  assert.equal(done.length, 1);
+  assert.equal(done[0].type, "complete");
+  if (done[0].type !== "complete") return;
+  const { stats } = done[0];
+  assert.equal(stats.duplicates, 2);
+  assert.equal(stats.retransmits, 1);
+  assert.equal(stats.timeouts, 1);
+  assert.equal(stats.blocks, 3);
+  assert.equal(stats.bytes, 1500);
+  assert.equal(stats.datagramsSent, 4);
+  assert.equal(stats.datagramsReceived, 5);
+  assert.equal(stats.elapsedMs, 1030);
+  assert.ok(tx.isClosed);
+  assert.equal(tx.pollTimeout(), undefined);
+});
+
+const TERMINATION: [number, number, string[]][] = [
+  [512, 0, ["DATA 1 (0)"]],
+  [512, 1, ["DATA 1 (1)"]],
+  [512, 511, ["DATA 1 (511)"]],
+  [512, 512, ["DATA 1 (512)", "DATA 2 (0)"]],
+  [512, 513, ["DATA 1 (512)", "DATA 2 (1)"]],
+  [512, 1024, ["DATA 1 (512)", "DATA 2 (512)", "DATA 3 (0)"]],
+  [8, 16, ["DATA 1 (8)", "DATA 2 (8)", "DATA 3 (0)"]],
+  [8, 17, ["DATA 1 (8)", "DATA 2 (8)", "DATA 3 (1)"]],
+];
+
+Deno.test("exact termination: a short DATA ends it, a 0-byte DATA after an exact multiple", () => {
+  for (const [blksize, size, expected] of TERMINATION) {
+    for (const chunk of [size || 1, 7]) {
+      const what = `blksize ${blksize}, ${size} bytes offered in chunks of ${chunk}`;
+      const data = new Prng(size).bytes(size);
+      const tx = new Sender(0, { peer: CLIENT, options: { blksize, windowsize: 1 } });
+      for (let at = 0; at < size; at += chunk) tx.offer(0, data.subarray(at, at + chunk));
+      tx.finish(0);
+      const script: string[] = [];
+      const payload: number[] = [];
+      for (let block = 1; block <= expected.length; block++) {
+        const out = drain(tx);
+        assert.equal(out.length, 1, `${what}: one DATA per ACK`);
+        script.push(
+          ...out.map((t) => `DATA ${(t.bytes[2] << 8) | t.bytes[3]} (${t.bytes.length - 4})`),
+        );
+        payload.push(...out[0].bytes.subarray(4));
+        assert.ok(!tx.isClosed, `${what}: open before the final ACK`);
+        tx.handleDatagram(block, CLIENT, encodeAck(block));
+      }
+      assert.deepEqual(script, expected, what);
+      assert.deepEqual(new Uint8Array(payload), data, what);
+      assert.deepEqual(sent(tx, CLIENT), [], what);
+      assert.equal(lastEvent(takeEvents(tx))?.type, "complete", what);
+      assert.ok(tx.isClosed, what);
+    }
+  }
+});
+
+Deno.test("the final DATA of an exact multiple is a 4-byte packet", () => {
+  const tx = serverSender(new Uint8Array(512));
+  drain(tx);
+  tx.handleDatagram(1, CLIENT, encodeAck(1));
+  const [last] = drain(tx);
+  assert.deepEqual(last.bytes, new Uint8Array([0, 3, 0, 2]));
+});
+
+Deno.test("stray TID: ERROR 5 to the stranger only, never to an ERROR; the transfer goes on", () => {
+  const tx = serverSender(new Uint8Array(600));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (512)"]);
+  tx.handleDatagram(5, STRANGER, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), ["ERROR 5 -> 127.0.0.1:9999"]);
+  tx.handleDatagram(6, STRANGER, encodeError(0, "go away"));
+  assert.deepEqual(sent(tx, CLIENT), [], "an ERROR from a stranger is not answered");
+  tx.handleDatagram(7, { hostname: "10.0.0.9", port: CLIENT.port }, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), ["ERROR 5 -> 10.0.0.9:50000"], "same port, other host");
+  tx.handleDatagram(8, STRANGER, new Uint8Array([0, 9, 0, 0])); // garbage from a stranger
+  assert.deepEqual(sent(tx, CLIENT), ["ERROR 5 -> 127.0.0.1:9999"]);
+  tx.handleDatagram(8, STRANGER, new Uint8Array([0])); // too short to tell it is no ERROR
+  assert.deepEqual(sent(tx, CLIENT), []);
+  assert.deepEqual(events(tx), ["negotiated 512/1"], "the transfer is undisturbed");
+
+  tx.handleDatagram(9, CLIENT, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 2 (88)"]);
+  tx.handleDatagram(10, CLIENT, encodeAck(2));
+  const [done] = takeEvents(tx);
+  assert.equal(done.type, "complete");
+  if (done.type === "complete") {
+    assert.equal(done.stats.strangers, 5);
+    assert.equal(done.stats.datagramsReceived, 2, "strangers are not counted as received");
+  }
+});
+
+Deno.test("OACK first: lost OACK re-sent identically, ACK 0 starts DATA 1, duplicate ACK 0 ignored", () => {
+  const oack = encodePacket({ opcode: OPCODE.OACK, options: { blksize: "1024", tsize: "1500" } });
+  const tx = new Sender(0, {
+    peer: CLIENT,
+    options: { blksize: 1024, windowsize: 1, tsize: 1500 },
+    oack,
+  }, { timeoutMs: 1000 });
+  tx.offer(0, new Uint8Array(1500));
+  tx.finish(0);
+  const [first] = drain(tx);
+  assert.equal(first.bytes, oack);
+  assert.deepEqual(events(tx), ["negotiated 1024/1"]);
+  tx.handleTimeout(1000);
+  const [again] = drain(tx);
+  assert.deepEqual(again.bytes, oack);
+  tx.handleDatagram(1005, CLIENT, encodeAck(0));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (1024)"]);
+  tx.handleDatagram(1006, CLIENT, encodeAck(0));
+  assert.deepEqual(sent(tx, CLIENT), []);
+  tx.handleDatagram(1007, CLIENT, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 2 (476)"]);
+  tx.handleDatagram(1008, CLIENT, encodeAck(2));
+  const [done] = takeEvents(tx);
+  assert.equal(done.type, "complete");
+  if (done.type === "complete") {
+    assert.equal(done.stats.optionsAcknowledged, true);
+    assert.equal(done.stats.retransmits, 1);
+    assert.equal(done.stats.duplicates, 1);
+  }
+});
+
+Deno.test("OACK refused by the client with ERROR 8: the sender fails cleanly and goes quiet", () => {
+  const oack = encodePacket({ opcode: OPCODE.OACK, options: { tsize: "3000" } });
+  const tx = new Sender(0, {
+    peer: CLIENT,
+    options: { blksize: 512, windowsize: 1, tsize: 3000 },
+    oack,
+  }, { timeoutMs: 1000 });
+  tx.offer(0, new Uint8Array(3000));
+  assert.deepEqual(sent(tx, CLIENT), ["OACK tsize=3000"]);
+  tx.handleDatagram(3, CLIENT, encodeError(8, "Only wanted the size"));
+  assert.deepEqual(sent(tx, CLIENT), [], "an ERROR is never answered");
+  const list = takeEvents(tx);
+  assert.deepEqual(list.map((e) => e.type), ["negotiated", "failed"]);
+  const failed = list[1];
+  if (failed.type !== "failed") return;
+  assert.ok(failed.error instanceof TftpRemoteError);
+  assert.equal(failed.error.code, 8);
+  assert.equal(failed.error.remoteMessage, "Only wanted the size");
+  assert.equal(failed.error.message, "Only wanted the size (TFTP error 8)");
+  assert.ok(tx.isClosed);
+  assert.equal(tx.pollTimeout(), undefined);
+  assert.equal(tx.wantsData, false);
+  tx.handleDatagram(4, CLIENT, encodeAck(0));
+  tx.handleTimeout(100_000);
+  tx.abort(100_001, new TftpAbortError("late"));
+  assert.deepEqual(sent(tx, CLIENT), [], "nothing more after the failure");
+  assert.deepEqual(events(tx), []);
+});
+
+Deno.test("an ACK other than 0 before the OACK was acknowledged is ERROR 4", () => {
+  const oack = encodePacket({ opcode: OPCODE.OACK, options: { blksize: "8" } });
+  const tx = new Sender(0, { peer: CLIENT, options: { blksize: 8, windowsize: 1 }, oack });
+  tx.offer(0, new Uint8Array(20));
+  drain(tx);
+  tx.handleDatagram(1, CLIENT, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), ["ERROR 4"]);
+  assert.deepEqual(events(tx), ["negotiated 8/1", "failed TftpProtocolError 4"]);
+});
+
+Deno.test("timeout with backoff: deadlines double up to maxRtoMs, identical packet, then failure", () => {
+  const tx = serverSender(new Uint8Array(100), LOCKSTEP, {
+    initialRtoMs: 1000,
+    maxRtoMs: 4000,
+    retries: 4,
+  });
+  const [original] = drain(tx);
+  const deadlines: number[] = [];
+  let last: Uint8Array[] = [];
+  for (let i = 0; i < 20 && !tx.isClosed; i++) {
+    const deadline = tx.pollTimeout();
+    assert.ok(deadline !== undefined);
+    deadlines.push(deadline);
+    tx.handleTimeout(deadline - 1);
+    assert.deepEqual(drain(tx), [], "nothing happens before the deadline");
+    tx.handleTimeout(deadline);
+    last = drain(tx).map((t) => t.bytes);
+    if (!tx.isClosed) assert.deepEqual(last, [original.bytes], `retransmission ${i + 1}`);
+  }
+  // retries: 4 means four retransmissions; the fifth expiry fails the transfer.
+  assert.deepEqual(deadlines, [1000, 3000, 7000, 11000, 15000]);
+  const message = "No answer from 127.0.0.1:50000 after 5 attempts while waiting for ACK 1";
+  assert.deepEqual(last, [encodeError(0, message)], "the peer is told");
+  const failed = lastEvent(takeEvents(tx));
+  assert.ok(failed?.type === "failed");
+  assert.ok(failed.error instanceof TftpTimeoutError);
+  assert.equal(failed.error.message, message);
+  assert.equal(failed.error.attempts, 5);
+  assert.equal(failed.error.code, 0);
+  assert.equal(failed.stats.timeouts, 4);
+  assert.equal(failed.stats.retransmits, 4);
+  assert.equal(tx.pollTimeout(), undefined);
+});
+
+Deno.test("progress resets the backoff; a fixed timeoutMs is used as is", () => {
+  const tx = serverSender(new Uint8Array(2000), LOCKSTEP, { timeoutMs: 300, retries: 3 });
+  drain(tx);
+  assert.equal(tx.pollTimeout(), 300);
+  tx.handleTimeout(300);
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (512)"]);
+  assert.equal(tx.pollTimeout(), 900, "doubled: 300 + 600");
+  tx.handleDatagram(950, CLIENT, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 2 (512)"]);
+  assert.equal(tx.pollTimeout(), 1250, "back to 300 after progress");
+});
+
+Deno.test("an overall deadlineMs fails the transfer even while the peer answers", () => {
+  const tx = serverSender(new Uint8Array(2000), LOCKSTEP, {
+    initialRtoMs: 1000,
+    deadlineMs: 2500,
+  });
+  drain(tx);
+  tx.handleTimeout(1000);
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (512)"]);
+  tx.handleDatagram(2000, CLIENT, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 2 (512)"]);
+  assert.equal(tx.pollTimeout(), 2500, "the overall deadline comes before the retransmit");
+  tx.handleTimeout(2500);
+  assert.deepEqual(sent(tx, CLIENT), ["ERROR 0"]);
+  const list = takeEvents(tx);
+  const failed = lastEvent(list);
+  assert.ok(failed?.type === "failed");
+  assert.ok(failed.error instanceof TftpTimeoutError);
+  assert.equal(
+    failed.error.message,
+    "Transfer did not finish within its deadline while waiting for ACK 2",
+  );
+  assert.ok(tx.isClosed);
+});
+
+Deno.test("malformed datagram from the peer: ERROR 4 and failed", () => {
+  for (const bytes of [new Uint8Array([0, 4, 0]), new Uint8Array([0, 9, 0, 1])]) {
+    const tx = serverSender(new Uint8Array(600));
+    drain(tx);
+    tx.handleDatagram(1, CLIENT, bytes);
+    assert.deepEqual(sent(tx, CLIENT), ["ERROR 4"]);
+    const failed = lastEvent(takeEvents(tx));
+    assert.ok(failed?.type === "failed");
+    assert.equal(failed.error.name, "TftpProtocolError");
+    assert.equal(failed.error.code, 4);
+    assert.match(failed.error.message, /^Malformed packet from peer: /);
+    assert.ok(tx.isClosed);
+  }
+  // A well-formed packet of the wrong kind is a protocol error too.
+  const tx = serverSender(new Uint8Array(600));
+  drain(tx);
+  tx.handleDatagram(1, CLIENT, encodeData(1, new Uint8Array(3)));
+  assert.deepEqual(sent(tx, CLIENT), ["ERROR 4"]);
+  assert.deepEqual(events(tx), ["negotiated 512/1", "failed TftpProtocolError 4"]);
+});
+
+Deno.test("abort() sends ERROR 0 to the peer once and fails with the given error", () => {
+  const tx = serverSender(new Uint8Array(600));
+  drain(tx);
+  const error = new TftpAbortError("Server is shutting down");
+  tx.abort(5, error);
+  assert.deepEqual(drain(tx).map((t) => [t.to, t.bytes]), [
+    [CLIENT, encodeError(0, "Server is shutting down")],
+  ]);
+  const failed = lastEvent(takeEvents(tx));
+  assert.ok(failed?.type === "failed");
+  assert.equal(failed.error, error);
+  tx.abort(6, error);
+  tx.handleDatagram(7, CLIENT, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), []);
+  assert.deepEqual(events(tx), []);
+});
+
+Deno.test("windowed: 4 DATA then wait; ACK inside the window resumes after it; timeout resends", () => {
+  const data = new Prng(4).bytes(80); // 10 blocks of 8 and a 0-byte DATA 11
+  const tx = serverSender(data, { blksize: 8, windowsize: 4 }, { timeoutMs: 1000 });
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (8)", "DATA 2 (8)", "DATA 3 (8)", "DATA 4 (8)"]);
+  tx.handleDatagram(1, CLIENT, encodeAck(2)); // gap signal: 3 was lost
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 3 (8)", "DATA 4 (8)", "DATA 5 (8)", "DATA 6 (8)"]);
+  tx.handleDatagram(2, CLIENT, encodeAck(1)); // stale
+  tx.handleDatagram(3, CLIENT, encodeAck(2)); // duplicate
+  tx.handleDatagram(4, CLIENT, encodeAck(20)); // beyond anything sent
+  assert.deepEqual(sent(tx, CLIENT), []);
+  tx.handleDatagram(5, CLIENT, encodeAck(6));
+  const window = drain(tx);
+  assert.deepEqual(window.map((t) => t.bytes[3]), [7, 8, 9, 10]);
+  assert.equal(tx.pollTimeout(), 1005);
+  tx.handleTimeout(1005);
+  const resent = drain(tx);
+  assert.deepEqual(resent.map((t) => t.bytes), window.map((t) => t.bytes), "identical bytes");
+  tx.handleDatagram(1010, CLIENT, encodeAck(9));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 10 (8)", "DATA 11 (0)"]);
+  tx.handleDatagram(1011, CLIENT, encodeAck(11));
+  const [done] = takeEvents(tx).filter((e) => e.type !== "negotiated");
+  assert.equal(done.type, "complete");
+  if (done.type !== "complete") return;
+  assert.equal(done.stats.retransmits, 2 + 4 + 1);
+  assert.equal(done.stats.duplicates, 3);
+  assert.equal(done.stats.blocks, 11);
+  assert.equal(done.stats.bytes, 80);
+});
+
+Deno.test("back-pressure: wantsData is false once a window is cut, true again after an ACK", () => {
+  const tx = new Sender(0, { peer: CLIENT, options: { blksize: 8, windowsize: 2 } });
+  assert.equal(tx.wantsData, true);
+  tx.offer(0, new Uint8Array(8).fill(1));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (8)"]);
+  assert.equal(tx.wantsData, true);
+  tx.offer(0, new Uint8Array(8).fill(2));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 2 (8)"]);
+  assert.equal(tx.wantsData, false);
+  tx.handleDatagram(1, CLIENT, encodeAck(2)); // the receiver ACKs a whole window
+  assert.deepEqual(sent(tx, CLIENT), []);
+  assert.equal(tx.wantsData, true);
+  tx.offer(1, new Uint8Array(3).fill(3)); // a partial block waits for more input or finish()
+  assert.deepEqual(sent(tx, CLIENT), []);
+  tx.finish(1);
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 3 (3)"]);
+  assert.equal(tx.wantsData, false);
+  assert.throws(() => tx.offer(2, new Uint8Array(1)), TypeError);
+  tx.handleDatagram(2, CLIENT, encodeAck(3));
+  assert.equal(lastEvent(takeEvents(tx))?.type, "complete");
+});
+
+const WRQ = { opcode: OPCODE.WRQ, filename: "up.bin", mode: "octet" } as const;
+
+Deno.test("client upload: WRQ re-sent on timeout, OACK from the new TID starts DATA 1", () => {
+  const tx = new Sender(0, {
+    server: SERVER_PORT,
+    request: { ...WRQ, options: { blksize: "8", tsize: "10" } },
+  }, { timeoutMs: 1000 });
+  tx.offer(0, new Uint8Array(10));
+  tx.finish(0);
+  const [wrq] = drain(tx);
+  assert.deepEqual(wrq.to, SERVER_PORT);
+  assert.equal(
+    new TextDecoder().decode(wrq.bytes),
+    "\0\x02up.bin\0octet\0blksize\x008\0tsize\x0010\0",
+  );
+  tx.handleTimeout(1000);
+  const [again] = drain(tx);
+  assert.deepEqual(again.bytes, wrq.bytes);
+  const oack = encodePacket({ opcode: OPCODE.OACK, options: { blksize: "8", tsize: "10" } });
+  tx.handleDatagram(1005, SERVER_TID, oack);
+  assert.deepEqual(sent(tx, SERVER_TID), ["DATA 1 (8)"]);
+  assert.deepEqual(events(tx), ["negotiated 8/1"]);
+  tx.handleDatagram(1006, SERVER_TID, oack); // repeated OACK: DATA 1 is already out
+  assert.deepEqual(sent(tx, SERVER_TID), []);
+  tx.handleDatagram(1007, SERVER_PORT, encodeAck(1)); // port 69 is not the TID any more
+  assert.deepEqual(sent(tx, SERVER_TID), ["ERROR 5 -> 127.0.0.1:69"]);
+  tx.handleDatagram(1008, SERVER_TID, encodeAck(1));
+  assert.deepEqual(sent(tx, SERVER_TID), ["DATA 2 (2)"]);
+  tx.handleDatagram(1009, SERVER_TID, encodeAck(2));
+  const [done] = takeEvents(tx);
+  assert.equal(done.type, "complete");
+  if (done.type === "complete") {
+    assert.deepEqual(done.stats.options, {
+      blksize: 8,
+      windowsize: 1,
+      timeoutS: undefined,
+      tsize: 10,
+    });
+    assert.equal(done.stats.optionsAcknowledged, true);
+  }
+});
+
+Deno.test("client upload: a plain ACK 0 means RFC 1350; DATA or ERROR in reply end it", () => {
+  const plain = new Sender(0, {
+    server: SERVER_PORT,
+    request: { ...WRQ, options: { blksize: "8" } },
+  });
+  plain.offer(0, new Uint8Array(600));
+  plain.finish(0);
+  drain(plain);
+  plain.handleDatagram(1, SERVER_TID, encodeAck(0));
+  assert.deepEqual(sent(plain, SERVER_TID), ["DATA 1 (512)"]);
+  const [negotiated] = takeEvents(plain);
+  assert.ok(negotiated.type === "negotiated");
+  assert.deepEqual(negotiated.peer, SERVER_TID);
+  assert.equal(negotiated.options.blksize, 512);
+
+  const wrong = new Sender(0, { server: SERVER_PORT, request: { ...WRQ, options: {} } });
+  drain(wrong);
+  wrong.handleDatagram(1, SERVER_TID, encodeData(1, new Uint8Array(1)));
+  assert.deepEqual(sent(wrong, SERVER_TID), ["ERROR 4"]);
+  assert.deepEqual(events(wrong), ["failed TftpProtocolError 4"]);
+
+  const refused = new Sender(0, { server: SERVER_PORT, request: { ...WRQ, options: {} } });
+  drain(refused);
+  refused.handleDatagram(1, SERVER_TID, encodeError(2, "Access violation"));
+  assert.deepEqual(sent(refused, SERVER_TID), []);
+  assert.deepEqual(events(refused), ["failed TftpRemoteError 2"]);
+});
+
+/** Runs a server Sender against a client Receiver with no loss; returns what was seen. */
+function runPair(size: number, windowsize: number, rollover: 0 | 1) {
+  const data = new Prng(size).bytes(size);
+  const options = { blksize: "8", windowsize: String(windowsize) };
+  const oack = encodePacket({ opcode: OPCODE.OACK, options });
+  const tx = new Sender(0, { peer: CLIENT, options: { blksize: 8, windowsize }, oack }, {
+    rollover,
+  });
+  const rx = new Receiver(0, {
+    server: SERVER_PORT,
+    request: { opcode: OPCODE.RRQ, filename: "big", mode: "octet", options },
+  }, { rollover });
+  drain(rx); // the RRQ: the server machine above already answers it
+  const wires: number[] = [];
+  const chunks: Uint8Array[] = [];
+  let offered = 0;
+  let rxEnd: TransferEvent | undefined;
+  let txEnd: TransferEvent | undefined;
+  let now = 0;
+  for (let step = 0; step < 2_000_000; step++) {
+    now++;
+    while (tx.wantsData) {
+      if (offered >= size) tx.finish(now);
+      else tx.offer(now, data.subarray(offered, offered += 4096));
+    }
+    let moved = 0;
+    for (const t of drain(tx)) {
+      if (t.bytes[1] === OPCODE.DATA) wires.push((t.bytes[2] << 8) | t.bytes[3]);
+      rx.handleDatagram(now, SERVER_TID, t.bytes);
+      moved++;
+    }
+    for (const t of drain(rx)) {
+      tx.handleDatagram(now, CLIENT, t.bytes);
+      moved++;
+    }
+    for (const e of takeEvents(rx)) {
+      if (e.type === "data") chunks.push(e.data);
+      else if (e.type !== "negotiated") rxEnd = e;
+    }
+    for (const e of takeEvents(tx)) if (e.type !== "negotiated") txEnd = e;
+    if (moved === 0) break;
+  }
+  const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((at, c) => (received.set(c, at), at + c.length), 0);
+  return { data, wires, received, rxEnd, txEnd };
+}
+
+Deno.test("rollover: 65536*8+5 bytes at blksize 8, wire block after 65535 is 0 (or 1)", () => {
+  for (const [windowsize, rollover] of [[1, 0], [1, 1], [16, 0]] as const) {
+    const what = `windowsize ${windowsize}, rollover ${rollover}`;
+    const { data, wires, received, rxEnd, txEnd } = runPair(65536 * 8 + 5, windowsize, rollover);
+    assert.equal(txEnd?.type, "complete", what);
+    assert.equal(rxEnd?.type, "complete", what);
+    assert.equal(wires.length, 65537, `${what}: one DATA per block, no retransmission`);
+    assert.deepEqual(wires.slice(65533), [65534, 65535, rollover, rollover + 1], what);
+    assert.ok(received.length === data.length && received.every((b, i) => b === data[i]), what);
+    if (rxEnd?.type === "complete") assert.equal(rxEnd.stats.blocks, 65537, what);
+  }
+});

@@ -1,0 +1,265 @@
+import assert from "node:assert/strict";
+import { parseCommandLine, remoteBaseName, usage, UsageError } from "./_tftp_args.ts";
+
+Deno.test("get: defaults and the output named after the remote file", () => {
+  assert.deepEqual(parseCommandLine(["get", "tftp://127.0.0.1:6969/pxe/boot.0"]), {
+    command: "get",
+    urlText: "tftp://127.0.0.1:6969/pxe/boot.0",
+    url: { hostname: "127.0.0.1", port: 6969, path: "pxe/boot.0", mode: "octet" },
+    output: "boot.0",
+    transfer: {
+      blksize: undefined,
+      windowsize: undefined,
+      timeoutS: undefined,
+      retries: undefined,
+      tsize: true,
+      noOptions: false,
+      mode: undefined,
+    },
+    json: false,
+    quiet: false,
+    trace: false,
+  });
+});
+
+Deno.test("get: every transfer flag, options after and before positionals", () => {
+  const cmd = parseCommandLine([
+    "get",
+    "--blksize",
+    "512",
+    "tftp://[::1]/a.txt;mode=netascii",
+    "-",
+    "--windowsize=8",
+    "--timeout",
+    "3",
+    "--retries",
+    "0",
+    "--no-tsize",
+    "--no-options",
+    "--mode",
+    "octet",
+    "--json",
+    "-q",
+    "--trace",
+  ]);
+  assert.equal(cmd.command, "get");
+  if (cmd.command !== "get") return;
+  assert.equal(cmd.output, "-");
+  assert.equal(cmd.url.hostname, "::1");
+  assert.equal(cmd.url.mode, "netascii");
+  assert.deepEqual(cmd.transfer, {
+    blksize: 512,
+    windowsize: 8,
+    timeoutS: 3,
+    retries: 0,
+    tsize: false,
+    noOptions: true,
+    mode: "octet",
+  });
+  assert.deepEqual([cmd.json, cmd.quiet, cmd.trace], [true, true, true]);
+});
+
+Deno.test("--tsize and --no-tsize: the last one wins", () => {
+  const tsize = (...flags: string[]) => {
+    const cmd = parseCommandLine(["put", "a", "tftp://h/a", ...flags]);
+    return cmd.command === "put" && cmd.transfer.tsize;
+  };
+  assert.equal(tsize(), true);
+  assert.equal(tsize("--no-tsize"), false);
+  assert.equal(tsize("--no-tsize", "--tsize"), true);
+  assert.equal(tsize("--tsize", "--no-tsize"), false);
+});
+
+Deno.test("put: stdin and the URL", () => {
+  const cmd = parseCommandLine(["put", "-", "tftp://host.example:70/up/x.cfg"]);
+  assert.equal(cmd.command, "put");
+  if (cmd.command !== "put") return;
+  assert.equal(cmd.input, "-");
+  assert.deepEqual(cmd.url, {
+    hostname: "host.example",
+    port: 70,
+    path: "up/x.cfg",
+    mode: "octet",
+  });
+});
+
+Deno.test("serve: defaults and every server flag", () => {
+  assert.deepEqual(parseCommandLine(["serve", "/srv/tftp"]), {
+    command: "serve",
+    root: "/srv/tftp",
+    server: {
+      hostname: "0.0.0.0",
+      port: 69,
+      allowOverwrite: false,
+      allowCreate: false,
+      portRange: undefined,
+      maxBlksize: undefined,
+      maxWindowsize: undefined,
+      timeoutMs: undefined,
+      retries: undefined,
+    },
+    json: false,
+    quiet: false,
+    trace: false,
+  });
+  const cmd = parseCommandLine([
+    "serve",
+    "root",
+    "--host",
+    "[::1]",
+    "--port",
+    "0",
+    "--write",
+    "--create",
+    "--port-range",
+    "50000-50100",
+    "--max-blksize",
+    "1468",
+    "--max-windowsize",
+    "16",
+    "--timeout",
+    "2",
+    "--retries",
+    "9",
+    "--json",
+  ]);
+  assert.equal(cmd.command, "serve");
+  if (cmd.command !== "serve") return;
+  assert.deepEqual(cmd.server, {
+    hostname: "::1",
+    port: 0,
+    allowOverwrite: true,
+    allowCreate: true,
+    portRange: [50000, 50100],
+    maxBlksize: 1468,
+    maxWindowsize: 16,
+    timeoutMs: 2000,
+    retries: 9,
+  });
+  assert.equal(cmd.json, true);
+});
+
+Deno.test("help: every spelling, and --help wins over other problems", () => {
+  const cases: [string[], string | undefined][] = [
+    [["--help"], undefined],
+    [["-h"], undefined],
+    [["help"], undefined],
+    [["help", "serve"], "serve"],
+    [["get", "--help"], "get"],
+    [["put", "-h", "--bogus"], "put"],
+    [["serve", "--bogus", "--help"], "serve"],
+    [["--json", "--help"], undefined],
+  ];
+  for (const [args, topic] of cases) {
+    assert.deepEqual(parseCommandLine(args), { command: "help", topic }, args.join(" "));
+  }
+});
+
+Deno.test("usage errors: exact messages", () => {
+  const cases: [string[], string][] = [
+    [[], "Missing command: expected get, put or serve"],
+    [["fetch"], 'Unknown command "fetch"'],
+    [["--json"], 'Expected a command (get, put, serve) before "--json"'],
+    [["help", "x"], 'Unknown command "x"'],
+    [["help", "get", "put"], "Too many arguments: expected help [command]"],
+    [["get"], "Missing arguments: expected get <url> [output]"],
+    [["get", "tftp://h/a", "b", "c"], "Too many arguments: expected get <url> [output]"],
+    [["put", "a"], "Missing arguments: expected put <input> <url>"],
+    [["serve", "a", "b"], "Too many arguments: expected serve <root>"],
+    [["get", "tftp://h/a", "--bogus"], 'Unknown option "--bogus" for get'],
+    [["get", "tftp://h/a", "-z"], 'Unknown option "-z" for get'],
+    [["serve", ".", "--blksize", "512"], 'Unknown option "--blksize" for serve'],
+    [["put", "a", "tftp://h/a", "--host", "x"], 'Unknown option "--host" for put'],
+    [["get", "tftp://h/a", "--blksize"], "Option --blksize needs a value"],
+    [["get", "tftp://h/a", "--json=1"], "Option --json takes no value"],
+    [
+      ["get", "tftp://h/a", "--blksize", "-5"],
+      'Option --blksize needs a value; write --blksize=-VALUE for one with "-"',
+    ],
+    [["get", "tftp://h/a", "--blksize", "7"], "--blksize must be between 8 and 65464, got 7"],
+    [
+      ["get", "tftp://h/a", "--blksize", "65465"],
+      "--blksize must be between 8 and 65464, got 65465",
+    ],
+    [["get", "tftp://h/a", "--blksize=1e3"], '--blksize must be a whole number, got "1e3"'],
+    [["get", "tftp://h/a", "--windowsize", "0"], "--windowsize must be between 1 and 65535, got 0"],
+    [["get", "tftp://h/a", "--timeout", "256"], "--timeout must be between 1 and 255, got 256"],
+    [["get", "tftp://h/a", "--retries", "1001"], "--retries must be between 0 and 1000, got 1001"],
+    [["get", "tftp://h/a", "--mode", "mail"], '--mode must be octet or netascii, got "mail"'],
+    [["get", "http://h/a"], 'Invalid TFTP URL "http://h/a": it must start with "tftp://"'],
+    [
+      ["put", "a", "tftp://h:0/a"],
+      'Invalid TFTP URL "tftp://h:0/a": port must be between 1 and 65535, got 0',
+    ],
+    [["get", "tftp://h/x/.."], 'Cannot name a local file after "x/..": give [output]'],
+    [["serve", ".", "--port", "65536"], "--port must be between 0 and 65535, got 65536"],
+    [["serve", ".", "--host="], "--host must not be empty"],
+    [
+      ["serve", ".", "--port-range", "9-8"],
+      '--port-range must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got "9-8"',
+    ],
+    [
+      ["serve", ".", "--port-range", "0-8"],
+      '--port-range must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got "0-8"',
+    ],
+    [["serve", ".", "--max-blksize", "7"], "--max-blksize must be between 8 and 65464, got 7"],
+    [
+      ["serve", ".", "--max-windowsize", "0"],
+      "--max-windowsize must be between 1 and 65535, got 0",
+    ],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(() => parseCommandLine(args), (error: unknown) => {
+      assert.ok(error instanceof UsageError, `${args.join(" ")}: ${error}`);
+      assert.equal(error.message, message, args.join(" "));
+      return true;
+    });
+  }
+});
+
+Deno.test("a lone - and anything after -- are arguments, not options", () => {
+  const cmd = parseCommandLine(["put", "--", "-", "tftp://h/--help"]);
+  assert.equal(cmd.command === "put" && cmd.input, "-");
+  assert.equal(cmd.command === "put" && cmd.url.path, "--help");
+});
+
+Deno.test("remoteBaseName: the last path segment, refusing ones that name no file", () => {
+  assert.equal(remoteBaseName("boot.bin"), "boot.bin");
+  assert.equal(remoteBaseName("/srv/pxe/boot.bin"), "boot.bin");
+  for (const bad of [".", "a/..", "a\\b"]) assert.throws(() => remoteBaseName(bad), UsageError);
+});
+
+Deno.test("usage: the whole text names every flag; a topic keeps to its own", () => {
+  const all = usage();
+  for (
+    const flag of [
+      "--blksize",
+      "--windowsize",
+      "--timeout",
+      "--retries",
+      "--no-tsize",
+      "--no-options",
+      "--mode",
+      "--json",
+      "--trace",
+      "--quiet",
+      "--host",
+      "--port",
+      "--write",
+      "--create",
+      "--port-range",
+      "--max-blksize",
+      "--max-windowsize",
+      "Exit status",
+      "tftp://host[:port]/path",
+    ]
+  ) {
+    assert.ok(all.includes(flag), flag);
+  }
+  assert.ok(all.endsWith("\n") && !all.endsWith("\n\n"));
+  assert.ok(usage("get").includes("tftp.ts get <url> [output]"));
+  assert.ok(!usage("get").includes("tftp.ts put"));
+  assert.ok(!usage("get").includes("--max-blksize"));
+  assert.ok(usage("serve").includes("--max-blksize") && !usage("serve").includes("--no-tsize"));
+  for (const line of all.split("\n")) assert.ok(line.length <= 92, `line too long: ${line}`);
+});
