@@ -6,13 +6,21 @@
  */
 
 const PURE = ["lib/tftp/packet", "lib/tftp/engine", "lib/sim"];
-const PURE_FILES = ["lib/tftp/errors.ts", "lib/tftp/url.ts", "lib/tftp/trace.ts", "lib/tftp/server_path.ts"];
-const FORBIDDEN = /\bDeno\.|\bsetTimeout\b|\bsetInterval\b|\bDate\.now\b|\bperformance\.now\b|\bMath\.random\b|\bnew Date\(/;
+const PURE_FILES = [
+  "lib/tftp/errors.ts",
+  "lib/tftp/url.ts",
+  "lib/tftp/trace.ts",
+  "lib/tftp/server_path.ts",
+];
+const FORBIDDEN =
+  /\bDeno\.|\bsetTimeout\b|\bsetInterval\b|\bDate\.now\b|\bperformance\.now\b|\bMath\.random\b|\bnew Date\(/;
 
 async function* sources(): AsyncGenerator<string> {
   for (const dir of PURE) {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) yield `${dir}/${entry.name}`;
+      if (entry.isFile && entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) {
+        yield `${dir}/${entry.name}`;
+      }
     }
   }
   yield* PURE_FILES;
@@ -25,7 +33,9 @@ for await (const path of sources()) {
     const code = line.trimStart();
     if (code.startsWith("*") || code.startsWith("//") || code.startsWith("/*")) return;
     if (FORBIDDEN.test(code)) {
-      console.error(`${path}:${i + 1}: pure code must not use I/O, timers, clocks or randomness: ${code}`);
+      console.error(
+        `${path}:${i + 1}: pure code must not use I/O, timers, clocks or randomness: ${code}`,
+      );
       problems++;
     }
   });

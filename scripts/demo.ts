@@ -14,9 +14,17 @@ import { formatTrace } from "../lib/tftp/trace.ts";
 
 const SAMPLES: ReadonlyArray<{ name: string; size: number; why: string }> = [
   { name: "empty.bin", size: 0, why: "an empty file is one DATA packet with 0 bytes" },
-  { name: "exact-512.bin", size: 512, why: "exactly one block: a 0-byte DATA must follow (the 516-byte case)" },
+  {
+    name: "exact-512.bin",
+    size: 512,
+    why: "exactly one block: a 0-byte DATA must follow (the 516-byte case)",
+  },
   { name: "exact-1024.bin", size: 1024, why: "two full blocks, then a 0-byte DATA 3" },
-  { name: "firmware-4MiB.bin", size: 4 * 1024 * 1024, why: "a few MB with blksize 1468 and a window of 8" },
+  {
+    name: "firmware-4MiB.bin",
+    size: 4 * 1024 * 1024,
+    why: "a few MB with blksize 1468 and a window of 8",
+  },
 ];
 
 function sampleBytes(size: number, seed: number): Uint8Array {
@@ -40,7 +48,9 @@ function describe(result: TransferResult): string {
   const { stats } = result;
   const o = stats.options;
   const rate = stats.elapsedMs > 0 ? formatRate(result.bytes / (stats.elapsedMs / 1000)) : "-";
-  return `blksize ${o.blksize}, windowsize ${o.windowsize}, ${stats.datagramsSent + stats.datagramsReceived} datagrams, ` +
+  return `blksize ${o.blksize}, windowsize ${o.windowsize}, ${
+    stats.datagramsSent + stats.datagramsReceived
+  } datagrams, ` +
     `${stats.retransmits} retransmits, ${stats.elapsedMs.toFixed(1)} ms, ${rate}`;
 }
 
@@ -57,30 +67,47 @@ try {
   }
   await using server = serveTftp({ root, hostname: "127.0.0.1", port: 0 });
   const base = `tftp://127.0.0.1:${server.addr.port}`;
-  say(`tftpkit demo: a TFTP server is listening on 127.0.0.1:${server.addr.port}, serving ${SAMPLES.length} generated files`);
+  say(
+    `tftpkit demo: a TFTP server is listening on 127.0.0.1:${server.addr.port}, serving ${SAMPLES.length} generated files`,
+  );
   say();
 
   for (const sample of SAMPLES) {
     const traced = sample.name === "exact-1024.bin";
     const big = sample.size > 1024 * 1024;
     say(`GET ${sample.name} (${formatBytes(sample.size)}): ${sample.why}`);
-    if (traced) say("  packet trace, lock-step at blksize 512 (-> sent by the client, <- received):");
-    const bar = big && Deno.stderr.isTerminal() ? new ProgressBar({ label: sample.name, total: sample.size }) : undefined;
+    if (traced) {
+      say("  packet trace, lock-step at blksize 512 (-> sent by the client, <- received):");
+    }
+    const bar = big && Deno.stderr.isTerminal()
+      ? new ProgressBar({ label: sample.name, total: sample.size })
+      : undefined;
     const result = await tftpGet(`${base}/${sample.name}`, `${downloads}/${sample.name}`, {
       ...(traced ? { blksize: 512, windowsize: 1 } : big ? { windowsize: 8 } : {}),
-      onDatagram: traced ? (dir, peer, bytes) => say(`    ${formatTrace(dir, peer, bytes)}`) : undefined,
+      onDatagram: traced
+        ? (dir, peer, bytes) => say(`    ${formatTrace(dir, peer, bytes)}`)
+        : undefined,
       onProgress: bar ? (p) => bar.update(p.bytes) : undefined,
     });
     bar?.done();
     const got = await sha256(await Deno.readFile(`${downloads}/${sample.name}`));
     const ok = got === expected.get(sample.name);
     if (!ok) failures++;
-    say(`  ${ok ? "ok" : "MISMATCH"}: ${formatBytes(result.bytes)}, sha-256 ${got.slice(0, 16)}... ${ok ? "matches" : "differs"}`);
+    say(
+      `  ${ok ? "ok" : "MISMATCH"}: ${formatBytes(result.bytes)}, sha-256 ${got.slice(0, 16)}... ${
+        ok ? "matches" : "differs"
+      }`,
+    );
     say(`  ${describe(result)}`);
     say();
   }
 
-  for (const [name, meaning] of [["no-such-file.bin", "a missing file"], ["../../etc/passwd", "a path that escapes the root"]]) {
+  for (
+    const [name, meaning] of [["no-such-file.bin", "a missing file"], [
+      "../../etc/passwd",
+      "a path that escapes the root",
+    ]]
+  ) {
     try {
       await tftpGet(`${base}/${name}`, `${downloads}/refused.bin`, { retries: 2 });
       failures++;
@@ -89,13 +116,19 @@ try {
       if (!(error instanceof TftpError)) throw error;
       const leftover = await Deno.stat(`${downloads}/refused.bin`).then(() => true, () => false);
       if (leftover) failures++;
-      say(`GET ${name} (${meaning}): refused with "${error.message}"${leftover ? " BUT a file was left" : ", no file left behind"}`);
+      say(
+        `GET ${name} (${meaning}): refused with "${error.message}"${
+          leftover ? " BUT a file was left" : ", no file left behind"
+        }`,
+      );
     }
   }
   say();
-  say(failures === 0
-    ? `All ${SAMPLES.length} downloads verified byte for byte; both bad requests were refused cleanly.`
-    : `${failures} problem(s) found.`);
+  say(
+    failures === 0
+      ? `All ${SAMPLES.length} downloads verified byte for byte; both bad requests were refused cleanly.`
+      : `${failures} problem(s) found.`,
+  );
   say("Next: `deno task tftp --help` for the command line, README.md for the library.");
 } finally {
   await Deno.remove(root, { recursive: true }).catch(() => {});

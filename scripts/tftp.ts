@@ -140,6 +140,7 @@ async function runClient(cmd: ClientCommand): Promise<number> {
   } finally {
     stopListening();
   }
+  bar?.update(result.stats.bytes); // tftpPut reports no progress after the last ACK
   bar?.done();
   if (cmd.json) report(`${resultJson(cmd.command, cmd.urlText, result)}\n`);
   else if (!cmd.quiet) err(`${formatSummary(cmd.command, cmd.url.path, result)}\n`);

@@ -12,7 +12,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type LinkProfile } from "../lib/sim/network.ts";
+import type { LinkProfile } from "../lib/sim/network.ts";
 import { Prng } from "../lib/sim/prng.ts";
 import { type SimOptions, type SimResult, simulateTransfer } from "../lib/sim/transfer.ts";
 import type { TransferStats } from "../lib/tftp/engine/types.ts";
@@ -25,7 +25,7 @@ const PROFILES: Record<string, LinkProfile> = {
   light: { loss: 0.05, duplicate: 0.05, reorder: 0.05, jitterMs: 2 },
   heavy: { loss: 0.3, duplicate: 0.1, reorder: 0.1, jitterMs: 2 },
 };
-const SEEDS = Array.from({ length: 200 }, (_, i) => i + 1);
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 /** Lossy runs need patience: a lost final ACK is inherent to TFTP, hence the long dally. */
 const TIMING = { retries: 30, dallyMs: 30_000 };
 const MAX_RTO_MS = 4000;

@@ -38,7 +38,7 @@ import {
 } from "./_io.ts";
 import { type DriveHooks, driveTransfer } from "../udp/drive.ts";
 import { monotonicNow } from "../udp/clock.ts";
-import { openUdpSocket, resolveHost, localAddressFor } from "../udp/socket.ts";
+import { localAddressFor, openUdpSocket, resolveHost } from "../udp/socket.ts";
 
 /** Progress of a transfer, for progress bars. */
 export interface TransferProgress {

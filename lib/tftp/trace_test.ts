@@ -49,8 +49,11 @@ Deno.test("formatTrace describes DATA, ACK, OACK and ERROR", () => {
     formatTrace("recv", V4, datagram(6, "blksize", "1468", "tsize", "1048576")),
     "<- 127.0.0.1:40123  OACK blksize=1468 tsize=1048576",
   );
-  // An OACK padded with NUL bytes and no options: no trailing space after the name.
-  assert.equal(formatTrace("recv", V4, new Uint8Array([0, 6, 0, 0])), "<- 127.0.0.1:40123  OACK");
+  // An OACK with no options is malformed (RFC 2347).
+  assert.equal(
+    formatTrace("recv", V4, new Uint8Array([0, 6, 0, 0])),
+    "<- 127.0.0.1:40123  MALFORMED (4 B): OACK carries no options",
+  );
   assert.equal(
     formatTrace("recv", V4, datagram(5, 1, "File not found")),
     `<- 127.0.0.1:40123  ERROR code=1 "File not found"`,

@@ -193,8 +193,15 @@ export class Receiver extends Transfer {
     }
   }
 
-  /** Retransmits after the timer expired. */
+  /**
+   * The timer expired: in the middle of a window, acknowledge what did arrive so the sender
+   * resumes from there (RFC 7440 §4); otherwise send the last packet again, identical.
+   */
   protected onTimeout(_now: number): void {
+    if (this.#sinceAck > 0) {
+      this.#lastSent = encodeAck(wireBlock(this.#expected - 1, this.rollover));
+      this.#sinceAck = 0;
+    }
     this.send(this.#lastSent!, true);
   }
 }

@@ -433,3 +433,25 @@ Deno.test("windowed client download across the rollover: window 4 spanning 65535
   assert.equal(done.stats.blocks, 65536 + 3);
   assert.equal(done.stats.bytes, (65536 + 2) * 8 + 1);
 });
+
+Deno.test("windowed receiver timeout mid-window: ACK what arrived, then the same ACK again", () => {
+  const rx = serverReceiver({ blksize: 8, windowsize: 4 }, { timeoutMs: 1000 }, {
+    blksize: "8",
+    windowsize: "4",
+  });
+  assert.deepEqual(sent(rx, CLIENT), ["OACK blksize=8 windowsize=4"]);
+  rx.handleDatagram(1, CLIENT, block(1, 8));
+  rx.handleDatagram(2, CLIENT, block(2, 8));
+  assert.deepEqual(sent(rx, CLIENT), [], "no ACK before the window is full");
+  // DATA 3 and 4 are lost: the timer fires and the receiver acknowledges block 2.
+  rx.handleTimeout(2 + 1000);
+  assert.deepEqual(sent(rx, CLIENT), ["ACK 2"]);
+  const deadline = rx.pollTimeout()!;
+  rx.handleTimeout(deadline);
+  assert.deepEqual(sent(rx, CLIENT), ["ACK 2"], "the next expiry repeats the same ACK");
+  // The sender resumes at 3; the window now counts from there.
+  for (const n of [3, 4, 5]) rx.handleDatagram(deadline + 1, CLIENT, block(n, 8));
+  assert.deepEqual(sent(rx, CLIENT), []);
+  rx.handleDatagram(deadline + 2, CLIENT, block(6, 8));
+  assert.deepEqual(sent(rx, CLIENT), ["ACK 6"]);
+});

@@ -110,8 +110,12 @@ export function decodePacket(bytes: Uint8Array): Packet {
         message: lenientUtf8.decode(bytes.subarray(4, end)),
       };
     }
-    case OPCODE.OACK:
-      return { opcode, options: decodeOptions(splitStrings(bytes.subarray(2), "OACK"), "OACK") };
+    case OPCODE.OACK: {
+      const options = decodeOptions(splitStrings(bytes.subarray(2), "OACK"), "OACK");
+      // RFC 2347: an OACK acknowledges at least one option; a server with none sends DATA/ACK.
+      if (Object.keys(options).length === 0) throw new PacketSyntaxError("OACK carries no options");
+      return { opcode, options };
+    }
     default:
       throw new PacketSyntaxError(`Unknown opcode ${opcode}`);
   }

@@ -125,6 +125,9 @@ export function encodePacket(packet: Packet): Uint8Array {
       return out;
     }
     case OPCODE.OACK: {
+      if (Object.keys(packet.options).length === 0) {
+        throw new TypeError("An OACK must carry at least one option (RFC 2347)");
+      }
       const parts: Uint8Array[] = [];
       optionParts(parts, packet.options);
       return join(OPCODE.OACK, parts);
