@@ -27,7 +27,7 @@ const SAMPLES: ReadonlyArray<{ name: string; size: number; why: string }> = [
   },
 ];
 
-function sampleBytes(size: number, seed: number): Uint8Array {
+function sampleBytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < size; i++) {
@@ -39,7 +39,7 @@ function sampleBytes(size: number, seed: number): Uint8Array {
   return out;
 }
 
-async function sha256(bytes: Uint8Array): Promise<string> {
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }

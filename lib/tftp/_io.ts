@@ -31,8 +31,15 @@ export interface Source {
 
 const CHUNK_BYTES = 64 * 1024;
 
-/** Turns a file-system error into a TftpError whose message holds no path. */
-export function fileErrorToTftp(error: unknown, writing: boolean): TftpError {
+/**
+ * Turns a file-system error into a TftpError whose message holds no path (the original error
+ * stays in `cause`, for logs). `notFound` is the text for a missing file or directory.
+ */
+export function fileErrorToTftp(
+  error: unknown,
+  writing: boolean,
+  notFound = "File not found",
+): TftpError {
   if (error instanceof TftpError) return error;
   const code = (error as { code?: string })?.code;
   if (code === "ENOSPC" || code === "EDQUOT" || code === "EFBIG") {
@@ -41,15 +48,20 @@ export function fileErrorToTftp(error: unknown, writing: boolean): TftpError {
     });
   }
   if (
-    error instanceof Deno.errors.PermissionDenied || code === "EACCES" || code === "EPERM" ||
-    code === "EROFS"
+    error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable ||
+    code === "EACCES" || code === "EPERM" || code === "EROFS"
   ) {
     return new TftpError(ERROR_CODE.ACCESS_VIOLATION, "Access violation: permission denied", {
       cause: error,
     });
   }
-  if (error instanceof Deno.errors.NotFound) {
-    return new TftpError(ERROR_CODE.FILE_NOT_FOUND, "File not found", { cause: error });
+  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+    return new TftpError(ERROR_CODE.FILE_NOT_FOUND, notFound, { cause: error });
+  }
+  if (error instanceof Deno.errors.FilesystemLoop) {
+    return new TftpError(ERROR_CODE.ACCESS_VIOLATION, "Access violation: too many symbolic links", {
+      cause: error,
+    });
   }
   const what = writing ? "Could not write the file" : "Could not read the file";
   return new TftpError(ERROR_CODE.NOT_DEFINED, `${what} (${code ?? "I/O error"})`, {

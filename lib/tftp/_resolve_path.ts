@@ -14,6 +14,7 @@ import { join, sep } from "node:path";
 import { TftpError } from "./errors.ts";
 import { ERROR_CODE } from "./packet/constants.ts";
 import { splitRequestPath } from "./server_path.ts";
+import { fileErrorToTftp } from "./_io.ts";
 
 /** Where a request resolved to. */
 export interface ServedPath {
@@ -31,15 +32,7 @@ function violation(reason: string, cause?: unknown): TftpError {
 
 /** Maps a Deno filesystem error to a TftpError whose message holds no path. */
 function fsError(err: unknown, notFound = "File not found"): TftpError {
-  if (err instanceof TftpError) return err;
-  if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-    return new TftpError(ERROR_CODE.FILE_NOT_FOUND, notFound, { cause: err });
-  }
-  if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
-    return violation("permission denied", err);
-  }
-  if (err instanceof Deno.errors.FilesystemLoop) return violation("too many symbolic links", err);
-  return new TftpError(ERROR_CODE.NOT_DEFINED, "Could not resolve the file name", { cause: err });
+  return fileErrorToTftp(err, false, notFound);
 }
 
 /** `real` is `realRoot` or below it (a trailing separator keeps `/srv/tftp-x` out of `/srv/tftp`). */
