@@ -22,7 +22,9 @@ Deno.bench("decode ACK", { group: "codec" }, () => {
 });
 
 for (const windowsize of [1, 16]) {
-  Deno.bench(`1 MiB simulated transfer, blksize 1468, windowsize ${windowsize}`, { group: "engine" }, () => {
+  Deno.bench(`1 MiB simulated transfer, blksize 1468, windowsize ${windowsize}`, {
+    group: "engine",
+  }, () => {
     const result = simulateTransfer({
       kind: "get",
       data: file,

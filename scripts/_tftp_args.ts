@@ -374,7 +374,7 @@ const EXIT_TEXT = `Exit status:
   1    The transfer failed or the server could not start; one line on stderr, e.g.
        "error: File not found (TFTP error 1)"
   2    Usage error: unknown command or option, missing argument, bad number or URL
-  130  get or put interrupted by SIGINT (143: SIGTERM); the peer receives ERROR 0`;
+  130  get or put interrupted by SIGINT (143: SIGTERM); a server that answered gets ERROR 0`;
 
 /**
  * The help text: everything, or only what concerns one command.

@@ -70,7 +70,7 @@ export function fileErrorToTftp(
 }
 
 function tempNameFor(path: string): string {
-  const slash = path.lastIndexOf("/");
+  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   const dir = path.slice(0, slash + 1);
   const base = path.slice(slash + 1);
   const random = Array.from(

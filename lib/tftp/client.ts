@@ -21,6 +21,7 @@ import type { RequestPacket } from "./packet/packet.ts";
 import type { TransferMode } from "./engine/admission.ts";
 import type { TransferConfig } from "./engine/transfer.ts";
 import { Receiver } from "./engine/receiver.ts";
+import { resolveTimingOptions } from "./engine/timing.ts";
 import { Sender } from "./engine/sender.ts";
 import type { Peer, TransferMachine, TransferStats } from "./engine/types.ts";
 import { TftpError } from "./errors.ts";
@@ -101,6 +102,7 @@ function buildRequest(
   checkInt("blksize", options.blksize, MIN_BLKSIZE, MAX_BLKSIZE);
   checkInt("windowsize", options.windowsize, 1, MAX_WINDOWSIZE);
   checkInt("timeoutS", options.timeoutS, MIN_TIMEOUT_S, MAX_TIMEOUT_S);
+  resolveTimingOptions(timingOf(options));
   const mode = options.mode ?? url.mode;
   const wanted: Record<string, string> = {};
   if (!options.noOptions) {
@@ -136,8 +138,8 @@ async function run(
   hooks: Pick<DriveHooks, "onEvent" | "beforeWait">,
 ): Promise<{ stats: TransferStats; peer: Peer }> {
   const address = await resolveHost(url.hostname);
-  const conn = openUdpSocket(options.localAddress ?? localAddressFor(address));
   const machine = create({ hostname: address, port: url.port });
+  const conn = openUdpSocket(options.localAddress ?? localAddressFor(address));
   let outcome: { stats: TransferStats; peer: Peer } | undefined;
   let failure: TftpError | undefined;
   let peer: Peer = { hostname: address, port: url.port };
@@ -281,6 +283,10 @@ export async function tftpPut(
         const total = request.mode === "octet" ? input.size : undefined;
         options.onProgress?.({ bytes: sender!.bytesAcknowledged, total });
       },
+    });
+    options.onProgress?.({
+      bytes: stats.bytes,
+      total: request.mode === "octet" ? input.size : undefined,
     });
     return { bytes: feed.bytesRead, peer, mode: request.mode as TransferMode, stats };
   } finally {

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { ERROR_CODE } from "./packet/constants.ts";
+import { ERROR_CODE, MAX_BLKSIZE, MAX_WINDOWSIZE, MIN_BLKSIZE } from "./packet/constants.ts";
+import { resolveTimingOptions } from "./engine/timing.ts";
 import { encodeError } from "./packet/encode.ts";
 import {
   admitRequest,
@@ -109,6 +110,29 @@ export interface TftpServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
+function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+  }
+}
+
+/** Checks every option once, before anything listens. */
+function checkServerOptions(options: ServerOptions): void {
+  checkInteger("port", options.port, 0, 65535);
+  checkInteger("maxBlksize", options.maxBlksize, MIN_BLKSIZE, MAX_BLKSIZE);
+  checkInteger("maxWindowsize", options.maxWindowsize, 1, MAX_WINDOWSIZE);
+  if (options.portRange) {
+    const [low, high] = options.portRange;
+    checkInteger("portRange start", low, 1, 65535);
+    checkInteger("portRange end", high, low, 65535);
+  }
+  if (options.root === undefined && options.handler === undefined) {
+    throw new TypeError("serveTftp needs a root directory, a handler, or both");
+  }
+  resolveTimingOptions(options);
+}
+
 async function decide(
   request: TftpRequest,
   options: ServerOptions,
@@ -166,6 +190,7 @@ async function decide(
  * ```
  */
 export function serveTftp(options: ServerOptions = {}): TftpServer {
+  checkServerOptions(options);
   const hostname = options.hostname ?? "0.0.0.0";
   const listener = Deno.listenDatagram({ transport: "udp", hostname, port: options.port ?? 69 });
   const addr = listener.addr as Deno.NetAddr;
@@ -215,14 +240,26 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
       );
       return;
     }
-    const machine = openServerTransfer(monotonicNow(), request, {
-      ...options,
-      fileSize: io.source?.size,
-    });
     const feed = io.source && new SenderFeed(io.source, request.mode);
     const writer = io.sink && new SinkWriter(io.sink, request.mode);
     let record: TransferRecord | undefined;
+    let committed = false;
+    // Log the first ending at once (a write's dally must not delay its log line).
+    const end = (status: "complete" | "failed", error?: TftpError, stats?: TransferStats) => {
+      if (record) return;
+      record = {
+        ...describe(request),
+        status,
+        stats,
+        error: error && { code: error.code, message: error.message },
+      };
+      log(record);
+    };
     try {
+      const machine = openServerTransfer(monotonicNow(), request, {
+        ...options,
+        fileSize: io.source?.size,
+      });
       await driveTransfer(machine, conn, {
         signal: stopping.signal,
         onDatagram: options.onDatagram,
@@ -231,28 +268,19 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
           if (event.type === "data") await writer!.write(event.data);
           if (event.type === "complete") {
             if (writer) await writer.commit();
-            record = { ...describe(request), status: "complete", stats: event.stats };
+            committed = true;
+            end("complete", undefined, event.stats);
           }
-          if (event.type === "failed") {
-            const { code, message } = event.error;
-            record = {
-              ...describe(request),
-              status: "failed",
-              error: { code, message },
-              stats: event.stats,
-            };
-          }
+          if (event.type === "failed") end("failed", event.error, event.stats);
         },
       });
     } catch (error) {
-      const { code, message } = fileErrorToTftp(error, request.kind === "write");
-      record = { ...describe(request), status: "failed", error: { code, message } };
+      end("failed", fileErrorToTftp(error, request.kind === "write"));
     } finally {
       conn.close();
       await io.source?.close();
-      if (record?.status !== "complete") await writer?.discard(record?.error);
+      if (!committed) await writer?.discard(record?.error);
     }
-    if (record) log(record);
   };
 
   const accept = async (): Promise<void> => {

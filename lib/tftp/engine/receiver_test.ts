@@ -138,15 +138,20 @@ Deno.test("lost final ACK: the receiver dallies, re-sends it for a repeated fina
   assert.deepEqual(drain(rx), [], "closed: silent");
 });
 
-Deno.test("the default dally period is four timeouts, at least the fixed timeout", () => {
-  const rx = serverReceiver(LOCKSTEP, { timeoutMs: 1000 });
-  drain(rx);
-  rx.handleDatagram(10, CLIENT, block(1, 0));
-  assert.equal(rx.pollTimeout(), 4010);
-  const slow = serverReceiver(LOCKSTEP, { timeoutMs: 30_000 });
+Deno.test("the default dally period: one fixed timeout, else 4 x RTO within 200..1000 ms", () => {
+  const fixed = serverReceiver(LOCKSTEP, { timeoutMs: 3000 });
+  drain(fixed);
+  fixed.handleDatagram(10, CLIENT, block(1, 0));
+  assert.equal(fixed.pollTimeout(), 3010, "one fixed timeout");
+  const slow = serverReceiver(LOCKSTEP, {});
   drain(slow);
-  slow.handleDatagram(10, CLIENT, block(1, 0));
-  assert.equal(slow.pollTimeout(), 30_010, "capped by maxRtoMs, raised to timeoutMs");
+  slow.handleDatagram(900, CLIENT, block(1, 0)); // a 900 ms sample: RTO 2700 ms
+  assert.equal(slow.pollTimeout(), 1900, "4 x 2700 ms, capped at 1000 ms");
+  const fast = serverReceiver(LOCKSTEP, {});
+  drain(fast);
+  fast.handleDatagram(1, CLIENT, block(1, 512));
+  fast.handleDatagram(2, CLIENT, block(2, 0)); // RTT samples of 1 ms: RTO at its 50 ms floor
+  assert.equal(fast.pollTimeout(), 202, "4 x 50 ms floor = 200 ms");
 });
 
 Deno.test("stray TID: ERROR 5 to the stranger, never to its ERROR; the transfer completes", () => {

@@ -24,8 +24,8 @@ export interface TimingOptions {
   deadlineMs?: number;
   /**
    * How long the side that sent the final ACK waits for a repeated final DATA; each repeat
-   * starts the wait again. Default: four times the current timeout, between 200 ms and
-   * `maxRtoMs` (at least `timeoutMs` when that is fixed).
+   * starts the wait again. Default: `timeoutMs` when that is fixed (one timeout, as RFC 1350
+   * suggests), else four times the measured timeout, between 200 and 1000 ms.
    */
   dallyMs?: number;
 }
@@ -162,6 +162,7 @@ export class RetransmitTimer {
   dallyMs(): number {
     const { dallyMs, timeoutMs } = this.#timing;
     if (dallyMs !== undefined) return dallyMs;
-    return Math.max(Math.min(Math.max(4 * this.#rto, 200), this.#timing.maxRtoMs), timeoutMs ?? 0);
+    if (timeoutMs !== undefined) return timeoutMs;
+    return Math.min(Math.max(4 * this.#rto, 200), 1000);
   }
 }

@@ -277,7 +277,9 @@ export abstract class Transfer implements TransferMachine {
       const attempts = this.timer.attempts;
       const where = formatPeer(this.#peer ?? this.#opening!.server);
       const error = new TftpTimeoutError(
-        `No answer from ${where} after ${attempts} attempts while waiting for ${this.waitingFor()}`,
+        `No answer from ${where} after ${attempts} ${
+          attempts === 1 ? "attempt" : "attempts"
+        } while waiting for ${this.waitingFor()}`,
         attempts,
       );
       this.fail(now, error, this.#peer !== undefined);
@@ -309,6 +311,11 @@ export abstract class Transfer implements TransferMachine {
   /** Ends the transfer locally; the peer gets ERROR `error.code`. */
   abort(now: number, error: TftpError): void {
     if (this.#state === "dally") {
+      if (this.#tx.length === 0) {
+        // The final ACK is out and the data is kept: the transfer succeeded; stop dallying.
+        this.#finish(now, "closed");
+        return;
+      }
       // The data arrived but could not be kept (say, the disk filled while committing):
       // take back the final ACK that has not gone out yet and report the failure instead.
       this.#tx.length = 0;
