@@ -467,7 +467,7 @@ Deno.test("tftp CLI: usage errors exit 2 with the reason and a hint", async () =
     const [args, message] = cases[i];
     assert.equal(r.code, 2, args.join(" "));
     assert.equal(r.out, "");
-    assert.equal(r.err, `error: ${message}\nRun "tftp.ts --help" for usage.\n`);
+    assert.equal(r.err, `error: ${message}\nRun with --help for usage.\n`);
   }
 });
 

@@ -373,7 +373,8 @@ const EXIT_TEXT = `Exit status:
   0    Success
   1    The transfer failed or the server could not start; one line on stderr, e.g.
        "error: File not found (TFTP error 1)"
-  2    Usage error: unknown command or option, missing argument, bad number or URL
+  2    Usage error: unknown command or option, missing argument, bad number or URL,
+       or a serve root that is not a directory
   130  get or put interrupted by SIGINT (143: SIGTERM); a server that answered gets ERROR 0`;
 
 /**

@@ -193,9 +193,12 @@ export function formatSummary(
   const ms = stats.elapsedMs;
   const rate = ms > 0 ? `, ${formatRate((result.bytes * 1000) / ms)}` : "";
   const direction = command === "get" ? "from" : "to";
-  return `${command} ${fileToken(name)}: ${result.bytes} B (${formatBytes(result.bytes)}) in ${
-    Math.round(ms)
-  } ms${rate} ${direction} ${formatHostPort(result.peer)} ${statsText(stats)}`;
+  const size = result.bytes < 1024
+    ? `${result.bytes} B`
+    : `${result.bytes} B (${formatBytes(result.bytes)})`;
+  return `${command} ${fileToken(name)}: ${size} in ${Math.round(ms)} ms${rate} ${direction} ${
+    formatHostPort(result.peer)
+  } ${statsText(stats)}`;
 }
 
 /** How a failure is reported: exit status, the stderr text, and the `--json` error. */
@@ -229,7 +232,7 @@ export function describeFailure(failure: unknown, localFile?: string): FailureRe
     const message = terminalSafe(error.message);
     return {
       exitCode: 2,
-      text: `error: ${message}\nRun "tftp.ts --help" for usage.\n`,
+      text: `error: ${message}\nRun with --help for usage.\n`,
       error: { name: error.name, message: error.message },
     };
   }
@@ -246,7 +249,8 @@ export function describeFailure(failure: unknown, localFile?: string): FailureRe
     const prefix = local && localFile !== undefined
       ? `Local file ${JSON.stringify(localFile)}: `
       : "";
-    message = prefix + withCode(error.message, error.code);
+    // Nothing went over the wire for a local file error: no TFTP error code to quote.
+    message = prefix ? prefix + error.message : withCode(error.message, error.code);
   } else {
     message = error.message;
   }

@@ -169,7 +169,7 @@ Deno.test("formatSummary: bytes, time, rate, peer and options; no rate for 0 ms"
   const instant = { ...result, bytes: 0, stats: stats({ elapsedMs: 0 }) };
   assert.equal(
     formatSummary("put", "a b", instant),
-    'put "a b": 0 B (0 B) in 0 ms to 127.0.0.1:40000 (blksize 1468, windowsize 4, 0 retransmits)',
+    'put "a b": 0 B in 0 ms to 127.0.0.1:40000 (blksize 1468, windowsize 4, 0 retransmits)',
   );
 });
 
@@ -222,7 +222,7 @@ Deno.test("describeFailure: exit status, stderr text and JSON error for each kin
       new TftpError(1, "File not found", { cause: new Deno.errors.NotFound("x") }),
       "in.bin",
       1,
-      'Local file "in.bin": File not found (TFTP error 1)',
+      'Local file "in.bin": File not found',
       1,
       "TftpError",
     ],
@@ -278,7 +278,7 @@ Deno.test("describeFailure: exit status, stderr text and JSON error for each kin
   ];
   for (const [error, local, exitCode, message, code, name] of cases) {
     const report = describeFailure(error, local);
-    const hint = exitCode === 2 ? 'Run "tftp.ts --help" for usage.\n' : "";
+    const hint = exitCode === 2 ? "Run with --help for usage.\n" : "";
     assert.equal(report.exitCode, exitCode, message);
     assert.equal(report.text, `error: ${message}\n${hint}`);
     assert.deepEqual(

@@ -47,7 +47,9 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 function describe(result: TransferResult): string {
   const { stats } = result;
   const o = stats.options;
-  const rate = stats.elapsedMs > 0 ? formatRate(result.bytes / (stats.elapsedMs / 1000)) : "-";
+  const rate = stats.elapsedMs > 0 && result.bytes > 0
+    ? formatRate(result.bytes / (stats.elapsedMs / 1000))
+    : "-";
   return `blksize ${o.blksize}, windowsize ${o.windowsize}, ${
     stats.datagramsSent + stats.datagramsReceived
   } datagrams, ` +
@@ -129,7 +131,8 @@ try {
       ? `All ${SAMPLES.length} downloads verified byte for byte; both bad requests were refused cleanly.`
       : `${failures} problem(s) found.`,
   );
-  say("Next: `deno task tftp --help` for the command line, README.md for the library.");
+  say("Next: `npx --prefer-offline -y deno@2.9.5 task tftp --help` for the command line");
+  say("(`deno task tftp --help` where Deno is installed), and README.md for the library.");
 } finally {
   await Deno.remove(root, { recursive: true }).catch(() => {});
   await Deno.remove(downloads, { recursive: true }).catch(() => {});

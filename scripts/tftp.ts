@@ -216,4 +216,17 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+/**
+ * `deno task` runs in the folder of deno.json; it passes the user's folder as INIT_CWD.
+ * Relative paths (outputs, inputs, the served root) then mean what the user typed.
+ */
+function enterUserFolder(): void {
+  const query = Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" });
+  const folder = query.state === "granted" ? Deno.env.get("INIT_CWD") : undefined;
+  if (folder) Deno.chdir(folder);
+}
+
+if (import.meta.main) {
+  enterUserFolder();
+  Deno.exit(await main(Deno.args));
+}
