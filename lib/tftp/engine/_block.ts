@@ -31,3 +31,9 @@ export function blockDistance(from: number, wire: number, rollover: Rollover): n
 export function blockCycle(rollover: Rollover): number {
   return 0x10000 - rollover;
 }
+
+/**
+ * The largest window the engine uses, whatever was negotiated: a window must stay under half
+ * the block-number cycle for old and new block numbers to be told apart.
+ */
+export const MAX_ENGINE_WINDOW = 32767;

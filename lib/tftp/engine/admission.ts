@@ -95,7 +95,7 @@ export function admitRequest(peer: Peer, bytes: Uint8Array): Admission {
 export interface ServerTransferOptions extends TransferConfig {
   /** Largest blksize granted. @default {65464} */
   maxBlksize?: number;
-  /** Largest windowsize granted. @default {65535} */
+  /** Largest windowsize granted. @default {64} */
   maxWindowsize?: number;
   /** Size of the file to send (read requests, octet mode), for the tsize option. */
   fileSize?: number;

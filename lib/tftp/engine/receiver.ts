@@ -25,7 +25,7 @@ import { encodeAck } from "../packet/encode.ts";
 import type { NegotiatedOptions } from "../packet/options.ts";
 import { RFC1350_OPTIONS } from "../packet/options.ts";
 import type { DataPacket, Packet } from "../packet/packet.ts";
-import { blockCycle, blockDistance, wireBlock } from "./_block.ts";
+import { blockCycle, blockDistance, MAX_ENGINE_WINDOW, wireBlock } from "./_block.ts";
 import { type ClientOpening, Transfer, type TransferConfig } from "./transfer.ts";
 import type { Peer } from "./types.ts";
 
@@ -84,7 +84,7 @@ export class Receiver extends Transfer {
   /** Sizes the machine for the negotiated options. */
   protected configure(options: NegotiatedOptions): void {
     this.#blksize = options.blksize;
-    this.#windowsize = options.windowsize;
+    this.#windowsize = Math.min(options.windowsize, MAX_ENGINE_WINDOW);
   }
 
   /** Describes what the machine waits for, for timeout messages. */
@@ -165,9 +165,12 @@ export class Receiver extends Transfer {
       this.emit({ type: "data", data: packet.data.slice() });
       this.stats.bytes += size;
       this.stats.blocks++;
+      // Only the first DATA after an ACK measures a round trip; later ones in the same window
+      // only show that the sender is alive.
+      if (this.#sinceAck === 0) this.timer.acknowledge(now);
+      else this.timer.progress();
       this.#expected++;
       this.#sinceAck++;
-      this.timer.acknowledge(now);
       if (size < this.#blksize) {
         this.#finalWire = packet.block;
         this.#sendAck(now, encodeAck(packet.block));

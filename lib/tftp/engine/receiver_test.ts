@@ -460,3 +460,36 @@ Deno.test("windowed receiver timeout mid-window: ACK what arrived, then the same
   rx.handleDatagram(deadline + 2, CLIENT, block(6, 8));
   assert.deepEqual(sent(rx, CLIENT), ["ACK 6"]);
 });
+
+Deno.test("windowed receiver: only the first DATA after an ACK is a round-trip sample", () => {
+  const rx = serverReceiver({ blksize: 8, windowsize: 4 }, {}, { blksize: "8", windowsize: "4" });
+  drain(rx); // OACK at t=0 arms the timer
+  rx.handleDatagram(100, CLIENT, block(1, 8)); // 100 ms after the OACK: RTO 300
+  rx.handleDatagram(101, CLIENT, block(2, 8)); // 1 ms gaps inside the window: no samples
+  rx.handleDatagram(102, CLIENT, block(3, 8));
+  assert.equal(rx.pollTimeout(), 402);
+});
+
+Deno.test("abort while the final ACK is still queued: no complete event, ERROR instead of ACK", () => {
+  const rx = serverReceiver();
+  drain(rx);
+  rx.handleDatagram(1, CLIENT, block(1, 10));
+  // The driver handles events first; say committing the file failed:
+  const first = [rx.pollEvent()?.type, rx.pollEvent()?.type];
+  assert.deepEqual(first, ["negotiated", "data"]);
+  rx.abort(2, new TftpProtocolError(3, "Disk full or allocation exceeded"));
+  assert.deepEqual(sent(rx, CLIENT), ["ERROR 3"]);
+  assert.deepEqual(events(rx), ["failed TftpProtocolError 3"]);
+});
+
+Deno.test("abort after the final ACK went out: the transfer stays complete, dallying stops", () => {
+  const rx = serverReceiver();
+  drain(rx);
+  rx.handleDatagram(1, CLIENT, block(1, 10));
+  assert.deepEqual(sent(rx, CLIENT), ["ACK 1"]);
+  takeEvents(rx);
+  rx.abort(2, new TftpProtocolError(0, "Server shutting down"));
+  assert.deepEqual(drain(rx), []);
+  assert.deepEqual(events(rx), []);
+  assert.ok(rx.isClosed);
+});

@@ -22,7 +22,7 @@
 import { OPCODE } from "../packet/constants.ts";
 import type { NegotiatedOptions } from "../packet/options.ts";
 import type { Packet } from "../packet/packet.ts";
-import { blockDistance, wireBlock } from "./_block.ts";
+import { blockCycle, blockDistance, MAX_ENGINE_WINDOW, wireBlock } from "./_block.ts";
 import { type ClientOpening, Transfer, type TransferConfig } from "./transfer.ts";
 import type { Peer } from "./types.ts";
 
@@ -127,7 +127,7 @@ export class Sender extends Transfer {
   /** Sizes the machine for the negotiated options. */
   protected configure(options: NegotiatedOptions): void {
     this.#blksize = options.blksize;
-    this.#windowsize = options.windowsize;
+    this.#windowsize = Math.min(options.windowsize, MAX_ENGINE_WINDOW);
     this.#configured = true;
     this.#partial = new Uint8Array(4 + this.#blksize);
     for (const chunk of this.#unsliced) this.#cut(chunk);
@@ -169,13 +169,16 @@ export class Sender extends Transfer {
     if (!this.#started) return;
     const limit = Math.min(this.#built, this.#base + this.#windowsize);
     const idle = this.#next === this.#base + 1;
+    let resent = false;
     while (this.#next <= limit) {
       const again = this.#next <= this.#highestSent;
       this.send(this.#packets[this.#head + this.#next - this.#base - 1], again);
-      if (!again) this.#highestSent = this.#next;
+      if (again) resent = true;
+      else this.#highestSent = this.#next;
       this.#next++;
     }
     if (arm && idle && this.#next > this.#base + 1) this.timer.arm(now);
+    if (resent) this.timer.noteRetransmission();
   }
 
   /** Describes what the machine waits for, for timeout messages. */
@@ -224,7 +227,10 @@ export class Sender extends Transfer {
 
   #onAck(now: number, block: number): void {
     const distance = blockDistance(this.#base, block, this.rollover);
-    if (distance === 0 || distance > this.#highestSent - this.#base) {
+    if (
+      distance === 0 || distance > this.#highestSent - this.#base ||
+      distance >= blockCycle(this.rollover) / 2
+    ) {
       this.stats.duplicates++; // duplicate or stale: never retransmit because of it
       return;
     }
@@ -232,7 +238,8 @@ export class Sender extends Transfer {
     this.#head += distance;
     this.#base += distance;
     this.stats.blocks = this.#base;
-    if (this.#head > 1024 && this.#head * 2 > this.#packets.length) {
+    if (this.#head >= 64) {
+      // Let acknowledged packets go: memory stays at one window.
       this.#packets = this.#packets.slice(this.#head);
       this.#head = 0;
     }

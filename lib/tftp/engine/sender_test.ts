@@ -509,3 +509,30 @@ Deno.test("rollover: 65536*8+5 bytes at blksize 8, wire block after 65535 is 0 (
     if (rxEnd?.type === "complete") assert.equal(rxEnd.stats.blocks, 65537, what);
   }
 });
+
+Deno.test("a window larger than half the block cycle is capped; a very late ACK is stale", () => {
+  const tx = serverSender(new Uint8Array(8 * 40000), { blksize: 8, windowsize: 65535 });
+  assert.equal(sent(tx, CLIENT).length, 32767, "at most 32767 blocks in flight");
+  tx.handleDatagram(1, CLIENT, encodeAck(32767));
+  assert.equal(sent(tx, CLIENT).length, 40001 - 32767, "the rest, ending with a 0-byte DATA");
+  // An ACK from long ago is stale, never taken as tens of thousands of blocks acknowledged.
+  tx.handleDatagram(2, CLIENT, encodeAck(90));
+  assert.deepEqual(sent(tx, CLIENT), []);
+  tx.handleDatagram(3, CLIENT, encodeAck(40001));
+  const done = lastEvent(takeEvents(tx));
+  assert.ok(done?.type === "complete");
+  assert.equal(done.stats.blocks, 40001);
+  assert.equal(done.stats.bytes, 8 * 40000);
+});
+
+Deno.test("resuming inside a window re-sends old blocks: the next ACK is no RTT sample (Karn)", () => {
+  const tx = serverSender(new Uint8Array(8 * 8), { blksize: 8, windowsize: 4 }, {});
+  drain(tx); // DATA 1..4 at t=0
+  tx.handleDatagram(2, CLIENT, encodeAck(2)); // a gap signal: resume at 3 (3 and 4 again)
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 3 (8)", "DATA 4 (8)", "DATA 5 (8)", "DATA 6 (8)"]);
+  const before = tx.pollTimeout()!;
+  // A late ACK 6 at t=900 must not be taken as a 898 ms round trip: RTO keeps its value.
+  tx.handleDatagram(900, CLIENT, encodeAck(6));
+  drain(tx);
+  assert.equal(tx.pollTimeout()! - 900, before - 2, "same RTO as before the retransmission");
+});

@@ -36,10 +36,15 @@ export type ResolvedTiming = Required<Omit<TimingOptions, "timeoutMs" | "dallyMs
   dallyMs: number | undefined;
 };
 
-function checkMs(name: string, value: number | undefined, min: number): void {
+function checkMs(
+  name: string,
+  value: number | undefined,
+  min: number,
+  allowInfinity = false,
+): void {
   if (value === undefined) return;
-  if (!(value >= min) || Number.isNaN(value)) {
-    throw new RangeError(`${name} must be a number of milliseconds >= ${min}, got ${value}`);
+  if (!(value >= min) || (!allowInfinity && !Number.isFinite(value))) {
+    throw new RangeError(`${name} must be a finite number of milliseconds >= ${min}, got ${value}`);
   }
 }
 
@@ -58,7 +63,7 @@ export function resolveTimingOptions(options: TimingOptions = {}): ResolvedTimin
   checkMs("initialRtoMs", options.initialRtoMs, 1);
   checkMs("minRtoMs", options.minRtoMs, 1);
   checkMs("maxRtoMs", options.maxRtoMs, 1);
-  checkMs("deadlineMs", options.deadlineMs, 1);
+  checkMs("deadlineMs", options.deadlineMs, 1, true);
   checkMs("dallyMs", options.dallyMs, 0);
   const retries = options.retries ?? 5;
   if (!Number.isInteger(retries) || retries < 0 || retries > 1000) {
@@ -124,9 +129,16 @@ export class RetransmitTimer {
     this.#deadline = undefined;
   }
 
-  /** The peer made progress: sample the round trip and reset the backoff. */
+  /**
+   * The peer answered what was sent at `arm`: sample the round trip and reset the backoff.
+   * After a retransmission no sample is taken (Karn's rule) and the backed-off timeout is
+   * kept (RFC 6298 §5.7), so a round trip that grew past the timeout is learnt, not
+   * retransmitted into forever.
+   */
   acknowledge(now: number): void {
-    if (!this.#retransmitted && this.#timing.timeoutMs === undefined) {
+    if (this.#retransmitted && this.#timing.timeoutMs === undefined) {
+      this.#rto = Math.min(this.#timing.maxRtoMs, this.#rto * this.#backoff);
+    } else if (this.#timing.timeoutMs === undefined) {
       const rtt = Math.max(0, now - this.#sentAt);
       if (this.#srtt === undefined) {
         this.#srtt = rtt;
@@ -140,6 +152,17 @@ export class RetransmitTimer {
     }
     this.#backoff = 1;
     this.attempts = 0;
+  }
+
+  /** The peer made progress but this is no round-trip sample: only reset the retry count. */
+  progress(): void {
+    this.#backoff = 1;
+    this.attempts = 0;
+  }
+
+  /** Something already sent was sent again since `arm`: the next answer is no sample. */
+  noteRetransmission(): void {
+    this.#retransmitted = true;
   }
 
   /**

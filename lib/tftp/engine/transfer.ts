@@ -319,6 +319,7 @@ export abstract class Transfer implements TransferMachine {
       // The data arrived but could not be kept (say, the disk filled while committing):
       // take back the final ACK that has not gone out yet and report the failure instead.
       this.#tx.length = 0;
+      this.#events = this.#events.filter((event) => event.type !== "complete");
       this.#state = "open";
     }
     this.fail(now, error, true);

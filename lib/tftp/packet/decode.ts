@@ -61,7 +61,7 @@ function readUint16(bytes: Uint8Array, at: number): number {
  * Decodes one datagram.
  *
  * Throws {@linkcode PacketSyntaxError} for anything that is not a well-formed packet:
- * fewer than 4 bytes, an unknown opcode, a request without its final NUL, an option without a value, an ACK that is not exactly 4 bytes. Option names
+ * fewer than 4 bytes, an unknown opcode, a request without its final NUL, an option without a value. An ACK longer than 4 bytes is accepted (padding is ignored). Option names
  * are lower-cased and the first of a repeated option wins. An ERROR packet whose text lacks
  * the final NUL is accepted (many embedded servers send it that way).
  *
@@ -97,9 +97,7 @@ export function decodePacket(bytes: Uint8Array): Packet {
     case OPCODE.DATA:
       return { opcode, block: readUint16(bytes, 2), data: bytes.subarray(4) };
     case OPCODE.ACK:
-      if (bytes.length !== 4) {
-        throw new PacketSyntaxError(`ACK must be 4 bytes, got ${bytes.length}`);
-      }
+      // Some embedded stacks pad short datagrams; the block number is all an ACK carries.
       return { opcode, block: readUint16(bytes, 2) };
     case OPCODE.ERROR: {
       let end = bytes.indexOf(0, 4);

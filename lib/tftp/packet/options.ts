@@ -30,6 +30,9 @@ export interface NegotiatedOptions {
   readonly tsize?: number;
 }
 
+/** The largest windowsize a server grants unless told otherwise. */
+export const DEFAULT_MAX_WINDOWSIZE = 64;
+
 /** Plain RFC 1350: 512-byte lock-step, nothing else. */
 export const RFC1350_OPTIONS: NegotiatedOptions = { blksize: DEFAULT_BLKSIZE, windowsize: 1 };
 
@@ -44,7 +47,11 @@ export function parseOptionNumber(value: string | undefined): number | undefined
 export interface ServerOptionPolicy {
   /** Largest blksize granted. @default {65464} */
   maxBlksize?: number;
-  /** Largest windowsize granted. @default {65535} */
+  /**
+   * Largest windowsize granted. A window is buffered in memory (blksize x windowsize bytes),
+   * so the default keeps one client from making the server hold megabytes.
+   * @default {64}
+   */
   maxWindowsize?: number;
   /**
    * For a read request: the size the client will receive, when known (octet mode). Leave it
@@ -89,7 +96,7 @@ export function negotiateOptions(
   policy: ServerOptionPolicy = {},
 ): Negotiation {
   const maxBlksize = Math.min(policy.maxBlksize ?? MAX_BLKSIZE, MAX_BLKSIZE);
-  const maxWindowsize = Math.min(policy.maxWindowsize ?? MAX_WINDOWSIZE, MAX_WINDOWSIZE);
+  const maxWindowsize = Math.min(policy.maxWindowsize ?? DEFAULT_MAX_WINDOWSIZE, MAX_WINDOWSIZE);
   const oack: Record<string, string> = {};
   let blksize = DEFAULT_BLKSIZE;
   let windowsize = 1;

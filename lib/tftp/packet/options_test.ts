@@ -60,16 +60,19 @@ const NEGOTIATIONS: NegotiationCase[] = [
   // windowsize (RFC 7440): 1..65535.
   [{ windowsize: "0" }, {}, {}, { ...base, blksize: 512 }],
   [{ windowsize: "1" }, {}, { windowsize: "1" }, { ...base, blksize: 512 }],
-  [{ windowsize: "65535" }, {}, { windowsize: "65535" }, {
+  [{ windowsize: "65535" }, { maxWindowsize: 65535 }, { windowsize: "65535" }, {
     ...base,
     blksize: 512,
     windowsize: 65535,
   }],
-  [{ windowsize: "65536" }, {}, { windowsize: "65535" }, {
+  [{ windowsize: "65536" }, { maxWindowsize: 65535 }, { windowsize: "65535" }, {
     ...base,
     blksize: 512,
     windowsize: 65535,
   }],
+  // The default limit keeps a window's buffer small.
+  [{ windowsize: "65535" }, {}, { windowsize: "64" }, { ...base, blksize: 512, windowsize: 64 }],
+  [{ windowsize: "32" }, {}, { windowsize: "32" }, { ...base, blksize: 512, windowsize: 32 }],
   [{ windowsize: "16" }, { maxWindowsize: 4 }, { windowsize: "4" }, {
     ...base,
     blksize: 512,

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { resolveTimingOptions, RetransmitTimer } from "./timing.ts";
+
+Deno.test("timing options: finite, positive milliseconds; deadlineMs may be Infinity", () => {
+  assert.throws(() => resolveTimingOptions({ timeoutMs: Infinity }), RangeError);
+  assert.throws(() => resolveTimingOptions({ maxRtoMs: Infinity }), RangeError);
+  assert.throws(() => resolveTimingOptions({ initialRtoMs: 0 }), RangeError);
+  assert.throws(() => resolveTimingOptions({ retries: 1.5 }), RangeError);
+  assert.equal(resolveTimingOptions({ deadlineMs: Infinity }).deadlineMs, Infinity);
+});
+
+Deno.test("RTT estimate: first sample sets the timeout, floor at minRtoMs", () => {
+  const timer = new RetransmitTimer(resolveTimingOptions({}));
+  assert.equal(timer.rtoMs, 1000);
+  timer.arm(0);
+  timer.acknowledge(100); // srtt 100, rttvar 50
+  assert.equal(timer.rtoMs, 300);
+  timer.arm(100);
+  timer.acknowledge(101); // rttvar 62.25, srtt 87.625
+  assert.equal(timer.rtoMs, 87.625 + 4 * 62.25);
+  const floor = new RetransmitTimer(resolveTimingOptions({ minRtoMs: 50 }));
+  floor.arm(0);
+  floor.acknowledge(1);
+  assert.equal(floor.rtoMs, 50);
+});
+
+Deno.test("after a retransmission no sample is taken and the backed-off timeout is kept", () => {
+  const timer = new RetransmitTimer(resolveTimingOptions({}));
+  timer.arm(0);
+  timer.acknowledge(100); // RTO 300
+  timer.arm(100);
+  assert.equal(timer.deadline, 400);
+  assert.ok(timer.expire(400)); // backoff 2: next deadline 400 + 600
+  assert.equal(timer.deadline, 1000);
+  timer.acknowledge(950); // the answer to the retransmission: ambiguous, no sample
+  assert.equal(timer.rtoMs, 600, "RFC 6298 5.7: keep the backed-off value");
+  assert.equal(timer.attempts, 0);
+});
+
+Deno.test("retries: expire() returns false after `retries` expiries in a row", () => {
+  const timer = new RetransmitTimer(resolveTimingOptions({ timeoutMs: 100, retries: 2 }));
+  timer.arm(0);
+  assert.ok(timer.expire(100));
+  assert.ok(timer.expire(300));
+  assert.equal(timer.expire(700), false);
+  assert.equal(timer.deadline, undefined);
+});
