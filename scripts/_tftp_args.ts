@@ -357,7 +357,7 @@ const SERVER_TEXT = `Server options (serve):
   --create             Let clients create new files
   --port-range A-B     Ports for transfers, one each (default: any free port)
   --max-blksize N      Largest block size granted, ${MIN_BLKSIZE}-${MAX_BLKSIZE} (default ${MAX_BLKSIZE})
-  --max-windowsize N   Largest window size granted, 1-${MAX_WINDOWSIZE} (default ${MAX_WINDOWSIZE})
+  --max-windowsize N   Largest window size granted, 1-${MAX_WINDOWSIZE} (default 64)
   --timeout S          Retransmit timeout in seconds, ${MIN_TIMEOUT_S}-${MAX_TIMEOUT_S} (default: adaptive); a
                        client's timeout option overrides it for its transfer
   --retries N          Timeouts in a row before a transfer fails, 0-1000 (default 5)

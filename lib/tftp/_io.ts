@@ -80,28 +80,72 @@ function tempNameFor(path: string): string {
   return `${dir}.${base}.${random}.part`;
 }
 
+/** Options of {@linkcode openAtomicFileSink}. */
+export interface AtomicFileSinkOptions {
+  /**
+   * Replace a file already at `path`. When false, commit fails with ERROR 6 "File already
+   * exists" if a file appeared there meanwhile, and leaves that file alone.
+   */
+  replace: boolean;
+}
+
+/** The permission bits of the file at `path`, or `undefined` when there is none. */
+async function permissionsOf(path: string): Promise<number | undefined> {
+  try {
+    const mode = (await Deno.stat(path)).mode;
+    return mode === null ? undefined : mode & 0o777;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
 /**
- * A sink that writes to a temporary file beside `path` and renames it over `path` only on
+ * A sink that writes to a temporary file beside `path` and moves it to `path` only on
  * commit, after flushing it to disk. A failed transfer removes the temporary file, so it
- * never leaves a partial file and never damages an existing one.
+ * never leaves a partial file and never damages an existing one. A replaced file keeps its
+ * permission bits. After a failed write the sink stays failed: commit throws that error.
+ *
+ * @example
+ * ```ts ignore
+ * const sink = await openAtomicFileSink("out.bin", { replace: false });
+ * await sink.write(new Uint8Array([1, 2, 3]));
+ * await sink.commit();
+ * ```
  */
-export async function openAtomicFileSink(path: string): Promise<Sink> {
+export async function openAtomicFileSink(
+  path: string,
+  options: AtomicFileSinkOptions,
+): Promise<Sink> {
+  const { replace } = options;
   const temp = tempNameFor(path);
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
+    const keep = replace ? await permissionsOf(path) : undefined;
+    file = await Deno.open(temp, { write: true, createNew: true, mode: keep ?? 0o644 });
+    // The umask may have cleared some of the kept bits: set them exactly.
+    if (keep !== undefined) await Deno.chmod(temp, keep).catch(() => {});
   } catch (error) {
     throw fileErrorToTftp(error, true);
   }
-  let buffered: Uint8Array[] = [];
+  const buffered: Uint8Array[] = [];
   let bufferedBytes = 0;
   let closed = false;
+  let failure: TftpError | undefined;
   const drain = async (): Promise<void> => {
-    for (const chunk of buffered) {
-      for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
+    let done = 0;
+    try {
+      for (; done < buffered.length; done++) {
+        const chunk = buffered[done];
+        for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
+        bufferedBytes -= chunk.length;
+      }
+    } catch (error) {
+      failure = fileErrorToTftp(error, true);
+      throw failure;
+    } finally {
+      buffered.splice(0, done);
     }
-    buffered = [];
-    bufferedBytes = 0;
   };
   const discard = async (): Promise<void> => {
     if (!closed) {
@@ -112,24 +156,38 @@ export async function openAtomicFileSink(path: string): Promise<Sink> {
     }
     await Deno.remove(temp).catch(() => {});
   };
+  /** Moves the finished temporary file to `path`. */
+  const place = async (): Promise<void> => {
+    if (replace) {
+      await Deno.rename(temp, path);
+      return;
+    }
+    // A hard link never replaces what is there, unlike a rename.
+    try {
+      await Deno.link(temp, path);
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) {
+        throw new TftpError(ERROR_CODE.FILE_EXISTS, "File already exists", { cause: error });
+      }
+      throw error;
+    }
+    await Deno.remove(temp).catch(() => {});
+  };
   return {
     async write(chunk) {
+      if (failure) throw failure;
       buffered.push(chunk);
       bufferedBytes += chunk.length;
-      if (bufferedBytes < CHUNK_BYTES) return;
-      try {
-        await drain();
-      } catch (error) {
-        throw fileErrorToTftp(error, true);
-      }
+      if (bufferedBytes >= CHUNK_BYTES) await drain();
     },
     async commit() {
       try {
+        if (failure) throw failure;
         await drain();
         await file.syncData();
         file.close();
         closed = true;
-        await Deno.rename(temp, path);
+        await place();
       } catch (error) {
         await discard();
         throw fileErrorToTftp(error, true);
@@ -139,13 +197,20 @@ export async function openAtomicFileSink(path: string): Promise<Sink> {
   };
 }
 
-/** A sink that writes to a web stream; commit closes it, discard aborts it. */
+/**
+ * A sink that writes to a web stream; commit closes it, discard aborts it. Discard does not
+ * wait for the stream's abort to finish: that waits for a write in progress, which may never
+ * end when the stream stalled.
+ */
 export function streamSink(stream: WritableStream<Uint8Array>): Sink {
   const writer = stream.getWriter();
   return {
     write: (chunk) => writer.write(chunk),
     commit: () => writer.close(),
-    discard: (reason) => writer.abort(reason).catch(() => {}),
+    discard: (reason) => {
+      writer.abort(reason).catch(() => {});
+      return Promise.resolve();
+    },
   };
 }
 

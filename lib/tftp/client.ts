@@ -7,6 +7,7 @@
  */
 
 import {
+  ERROR_CODE,
   MAX_BLKSIZE,
   MAX_REQUEST_BYTES,
   MAX_TIMEOUT_S,
@@ -55,7 +56,10 @@ export interface ClientOptions extends TransferConfig {
   blksize?: number;
   /** Window size to ask for (RFC 7440); 1 means lock-step. @default {4} */
   windowsize?: number;
-  /** Retransmit timeout in whole seconds, also sent as the RFC 2349 option. */
+  /**
+   * Retransmit timeout in whole seconds, also sent as the RFC 2349 option. Unless `dallyMs`
+   * is given, the wait after the final ACK of a download is then this timeout, at most 1 s.
+   */
   timeoutS?: number;
   /** Ask for / announce the transfer size (RFC 2349). @default {true} */
   tsize?: boolean;
@@ -125,9 +129,14 @@ function buildRequest(
   return request;
 }
 
+/** Longest dally a fixed `timeoutS` brings by default: a download must not end slowly. */
+const MAX_DEFAULT_DALLY_MS = 1000;
+
 function timingOf(options: ClientOptions): TransferConfig {
-  const timeoutMs = options.timeoutS !== undefined ? options.timeoutS * 1000 : options.timeoutMs;
-  return { ...options, timeoutMs };
+  if (options.timeoutS === undefined) return options;
+  const timeoutMs = options.timeoutS * 1000;
+  const dallyMs = options.dallyMs ?? Math.min(timeoutMs, MAX_DEFAULT_DALLY_MS);
+  return { ...options, timeoutMs, dallyMs };
 }
 
 /** Runs a client machine on a fresh socket; returns its stats or throws its error. */
@@ -192,7 +201,9 @@ export async function tftpGet(
 ): Promise<TransferResult> {
   const parsed = toUrl(url);
   const request = buildRequest(OPCODE.RRQ, parsed, options);
-  const sink = typeof target === "string" ? await openAtomicFileSink(target) : streamSink(target);
+  const sink = typeof target === "string"
+    ? await openAtomicFileSink(target, { replace: true })
+    : streamSink(target);
   return await download(parsed, request, sink, options);
 }
 
@@ -260,13 +271,20 @@ export async function tftpPut(
   const parsed = toUrl(url);
   let input: Source;
   if (typeof source === "string") {
-    let file: Deno.FsFile;
+    let file: Deno.FsFile | undefined;
     try {
       file = await Deno.open(source, { read: true });
+      const info = await file.stat();
+      if (!info.isFile) {
+        throw new TftpError(ERROR_CODE.NOT_DEFINED, "Only regular files can be uploaded", {
+          cause: new TypeError(`${JSON.stringify(source)} is not a regular file`),
+        });
+      }
+      input = fileSource(file, info.size);
     } catch (error) {
+      file?.close();
       throw fileErrorToTftp(error, false);
     }
-    input = fileSource(file, (await file.stat()).size);
   } else {
     input = source instanceof Uint8Array ? bytesSource(source) : streamSource(source);
   }

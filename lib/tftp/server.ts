@@ -43,7 +43,10 @@ export type TftpHandlerResult =
 
 /**
  * Decides a request: return a result to serve it, `undefined` to fall back to the root
- * directory, or throw a {@linkcode TftpError} to refuse it with that code and message.
+ * directory, or throw a {@linkcode TftpError} to refuse it with that code and message. A
+ * `body` for a write request or a `sink` for a read request is refused with ERROR 0. When the
+ * server stops first, the request is refused and a late result is released (streams
+ * cancelled or aborted).
  */
 export type TftpHandler = (
   request: TftpRequest,
@@ -110,6 +113,12 @@ export interface TftpServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -133,18 +142,52 @@ function checkServerOptions(options: ServerOptions): void {
   resolveTimingOptions(options);
 }
 
-async function decide(
-  request: TftpRequest,
-  options: ServerOptions,
-): Promise<{ source?: Source; sink?: Sink }> {
-  const custom = await options.handler?.(request);
-  if (custom && "body" in custom) {
+/** What a request is served from or stored to. */
+interface TransferIo {
+  source?: Source;
+  sink?: Sink;
+}
+
+/** Releases what a decision opened, when it will not be used. Never throws. */
+async function release(io: TransferIo, reason: unknown): Promise<void> {
+  await io.source?.close();
+  await io.sink?.discard(reason);
+}
+
+/** A handler's result, checked against the request's direction. */
+function handlerIo(request: TftpRequest, custom: TftpHandlerResult): TransferIo | undefined {
+  if ("body" in custom) {
     const body = custom.body;
+    if (request.kind === "write") {
+      const error = new TftpError(
+        ERROR_CODE.NOT_DEFINED,
+        "Server handler returned a body for a write request",
+      );
+      if (!(body instanceof Uint8Array)) body.cancel(error).catch(() => {});
+      throw error;
+    }
     return {
       source: body instanceof Uint8Array ? bytesSource(body) : streamSource(body, custom.size),
     };
   }
-  if (custom && "sink" in custom) return { sink: streamSink(custom.sink) };
+  if ("sink" in custom) {
+    const error = new TftpError(
+      ERROR_CODE.NOT_DEFINED,
+      "Server handler returned a sink for a read request",
+    );
+    if (request.kind === "read") {
+      custom.sink.abort(error).catch(() => {});
+      throw error;
+    }
+    return { sink: streamSink(custom.sink) };
+  }
+  return undefined;
+}
+
+async function decide(request: TftpRequest, options: ServerOptions): Promise<TransferIo> {
+  const custom = await options.handler?.(request);
+  const io = custom && handlerIo(request, custom);
+  if (io) return io;
   if (options.root === undefined) throw new TftpError(ERROR_CODE.FILE_NOT_FOUND, "File not found");
   if (request.kind === "read") {
     const { path, size } = await resolveServedPath(options.root, request.filename, "read");
@@ -167,16 +210,51 @@ async function decide(
       "Access violation: creating files is not allowed",
     );
   }
-  return { sink: await openAtomicFileSink(path) };
+  // A create-only server never replaces a file that appeared during the upload.
+  return { sink: await openAtomicFileSink(path, { replace: options.allowOverwrite ?? false }) };
+}
+
+/**
+ * Decides a request unless the server stops first; a decision that arrives after the stop
+ * is released.
+ */
+function decideUnlessStopped(
+  request: TftpRequest,
+  options: ServerOptions,
+  signal: AbortSignal,
+): Promise<TransferIo> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const decision = decide(request, options);
+    let settled = false;
+    const onStop = () => {
+      if (settled) return;
+      settled = true;
+      reject(signal.reason);
+      decision.then((io) => release(io, signal.reason), () => {});
+    };
+    const settle = () => {
+      const first = !settled;
+      settled = true;
+      signal.removeEventListener("abort", onStop);
+      return first;
+    };
+    signal.addEventListener("abort", onStop, { once: true });
+    decision.then(
+      (io) => settle() ? resolve(io) : undefined,
+      (error) => settle() ? reject(error) : undefined,
+    );
+  });
 }
 
 /**
  * Starts a TFTP server.
  *
  * Requests that escape the root, name directories or missing files are refused with ERROR
- * 2 or 1 (messages never show server paths). A request repeated from the same client port
- * while its transfer runs is ignored, so it starts one transfer. Write requests need
- * `allowOverwrite` and/or `allowCreate`; written files appear atomically when complete.
+ * 2 or 1 (messages never show server paths). The same request repeated from the same client
+ * port while its transfer runs is ignored, so it starts one transfer; a different one is
+ * served at once. Write requests need `allowOverwrite` and/or `allowCreate`; written files
+ * appear atomically when complete, and without `allowOverwrite` never replace a file.
  *
  * @example
  * ```ts ignore
@@ -195,16 +273,24 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
   const listener = Deno.listenDatagram({ transport: "udp", hostname, port: options.port ?? 69 });
   const addr = listener.addr as Deno.NetAddr;
   const stopping = new AbortController();
-  const active = new Map<string, Promise<void>>();
+  /** Transfers until their first ending, by client address: which request each serves. */
+  const active = new Map<string, { readonly bytes: Uint8Array }>();
+  /** Every transfer until its cleanup ended. */
+  const running = new Set<Promise<void>>();
   const log = (record: TransferRecord) => {
     try {
       options.onTransfer?.(record);
     } catch { /* a logging hook must not stop the server */ }
   };
+  const see = (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => {
+    try {
+      options.onDatagram?.(direction, peer, bytes);
+    } catch { /* a tracing hook must not stop the server */ }
+  };
 
   const refuse = async (request: TftpRequest, error: TftpError) => {
     const bytes = encodeError(error.code, error.message);
-    options.onDatagram?.("send", request.peer, bytes);
+    see("send", request.peer, bytes);
     await listener.send(bytes, { transport: "udp", ...request.peer }).catch(() => {});
     log({
       ...describe(request),
@@ -220,11 +306,13 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     mode: r.mode,
   });
 
-  const serve = async (request: TftpRequest): Promise<void> => {
-    let io: { source?: Source; sink?: Sink };
+  /** Serves one request; `ended` runs once, at its first ending (or refusal). */
+  const serve = async (request: TftpRequest, ended: () => void): Promise<void> => {
+    let io: TransferIo;
     try {
-      io = await decide(request, options);
+      io = await decideUnlessStopped(request, options, stopping.signal);
     } catch (error) {
+      ended();
       await refuse(request, fileErrorToTftp(error, request.kind === "write"));
       return;
     }
@@ -232,8 +320,8 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     try {
       conn = openUdpSocket(hostname, options.portRange);
     } catch (error) {
-      await io.source?.close();
-      await io.sink?.discard(error);
+      ended();
+      await release(io, error);
       await refuse(
         request,
         new TftpError(ERROR_CODE.NOT_DEFINED, "Server busy: no free transfer port"),
@@ -253,6 +341,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
         stats,
         error: error && { code: error.code, message: error.message },
       };
+      ended();
       log(record);
     };
     try {
@@ -277,10 +366,38 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     } catch (error) {
       end("failed", fileErrorToTftp(error, request.kind === "write"));
     } finally {
+      ended();
       conn.close();
       await io.source?.close();
       if (!committed) await writer?.discard(record?.error);
     }
+  };
+
+  /** Handles one datagram on the request port. Never throws. */
+  const admit = async (bytes: Uint8Array, from: Deno.NetAddr): Promise<void> => {
+    const peer = { hostname: from.hostname, port: from.port };
+    see("recv", peer, bytes);
+    const admission = admitRequest(peer, bytes);
+    if (admission.kind === "reply") {
+      see("send", peer, admission.bytes);
+      await listener.send(admission.bytes, { transport: "udp", ...peer }).catch(() => {});
+      return;
+    }
+    if (admission.kind !== "request") return;
+    const key = formatPeer(peer);
+    // The same request again while its transfer runs: the client retransmitted it. Any other
+    // request from that port (say, a retry without the options it was refused) is new.
+    const current = active.get(key);
+    if (current && sameBytes(current.bytes, bytes)) return;
+    const entry = { bytes: bytes.slice() };
+    active.set(key, entry);
+    const ended = () => {
+      if (active.get(key) === entry) active.delete(key);
+    };
+    const done = serve(admission.request, ended).catch(() => {}).finally(() => {
+      running.delete(done);
+    });
+    running.add(done);
   };
 
   const accept = async (): Promise<void> => {
@@ -299,24 +416,14 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
         continue;
       }
       receiveErrors = 0;
-      const peer = { hostname: from.hostname, port: from.port };
-      options.onDatagram?.("recv", peer, bytes);
-      const admission = admitRequest(peer, bytes);
-      if (admission.kind === "reply") {
-        options.onDatagram?.("send", peer, admission.bytes);
-        await listener.send(admission.bytes, { transport: "udp", ...peer }).catch(() => {});
-        continue;
-      }
-      if (admission.kind !== "request") continue;
-      const key = formatPeer(peer);
-      if (active.has(key)) continue; // the client repeated its request: one transfer
-      const done = serve(admission.request).catch(() => {}).finally(() => active.delete(key));
-      active.set(key, done);
+      try {
+        await admit(bytes, from);
+      } catch { /* one bad datagram must not stop the server */ }
     }
   };
 
   const finished = accept().then(async () => {
-    while (active.size > 0) await Promise.all([...active.values()]);
+    while (running.size > 0) await Promise.all([...running]);
   });
 
   const shutdown = async (): Promise<void> => {
@@ -332,7 +439,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
   return {
     addr,
     get activeTransfers() {
-      return active.size;
+      return running.size;
     },
     finished,
     shutdown,

@@ -4,11 +4,18 @@
  * and an `AbortSignal`, feeds the result in, and drains what the machine wants done: events
  * first (so data is written before the ACK that confirms it goes out), then datagrams.
  *
+ * Every awaited hook (a file write, a source read) is raced against the signal and a stall
+ * watchdog, so a stuck disk or stream can neither hang a transfer nor a server's shutdown.
+ * Each wait is one fresh promise that the signal, the watchdog or the deadline timer settle
+ * through `wake`: racing one long-lived abort promise instead would leave a reaction on it
+ * for every wait, about 300 bytes per block for the whole transfer.
+ *
  * @module
  */
 
 import { TftpAbortError, TftpError } from "../tftp/errors.ts";
-import type { Peer, TransferEvent, TransferMachine, Transmit } from "../tftp/engine/types.ts";
+import { OPCODE } from "../tftp/packet/constants.ts";
+import type { Peer, TransferEvent, TransferMachine } from "../tftp/engine/types.ts";
 import { monotonicNow } from "./clock.ts";
 
 /** Hooks the driver calls. */
@@ -17,31 +24,72 @@ export interface DriveHooks {
   onEvent?: (event: TransferEvent) => void | Promise<void>;
   /** Called before each waiting step; feed a sender here (awaited). */
   beforeWait?: () => void | Promise<void>;
-  /** Sees every datagram sent and received (for `--trace` and captures). */
+  /** Sees every datagram sent and received (for `--trace` and captures); errors are ignored. */
   onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => void;
-  /** Cancels the transfer: the peer gets ERROR 0 with the reason. */
+  /** Cancels the transfer, even while a hook is pending: the peer gets ERROR 0. */
   signal?: AbortSignal;
   /** Receive buffer size in bytes. @default {65540} */
   bufferBytes?: number;
+  /**
+   * Milliseconds an awaited hook may stay pending before the transfer fails with ERROR 0
+   * "Local data source or sink stalled" (thrown by the driver). `Infinity` never gives up.
+   * @default {60000}
+   */
+  stallTimeoutMs?: number;
 }
 
 type Wake =
   | { kind: "datagram"; bytes: Uint8Array; from: Peer }
   | { kind: "closed"; error: unknown }
   | { kind: "timer" }
-  | { kind: "abort" };
+  | { kind: "interrupt" }
+  | { kind: "settled" };
 
-function abortErrorOf(signal: AbortSignal): TftpError {
-  const reason = signal.reason;
+const TIMER: Wake = { kind: "timer" };
+const INTERRUPT: Wake = { kind: "interrupt" };
+const SETTLED: Wake = { kind: "settled" };
+/** setTimeout treats longer delays as 0. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** Thrown inside the driver when the signal ends a wait; never escapes. */
+const CANCELLED = new Error("Cancelled by the signal");
+
+function abortErrorOf(signal: AbortSignal | undefined): TftpError {
+  const reason = signal?.reason;
   if (reason instanceof TftpAbortError) return reason;
   const text = reason instanceof Error ? reason.message : "Transfer cancelled";
   return new TftpAbortError(text || "Transfer cancelled", { cause: reason });
 }
 
+function toTftpError(error: unknown): TftpError {
+  if (error instanceof TftpError) return error;
+  return new TftpAbortError(error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
+
+function isError(datagram: Uint8Array): boolean {
+  return datagram[0] === 0 && datagram[1] === OPCODE.ERROR;
+}
+
+/** Send errors that mean "this socket may not send", not a lost datagram. */
+function isLocalFault(error: unknown): boolean {
+  return error instanceof Deno.errors.NotCapable ||
+    error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.BadResource;
+}
+
+/** Receive errors some systems report for an ICMP message about an earlier send. */
+function isIcmpReport(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionRefused;
+}
+
 /**
- * Runs `machine` on `conn` until it closes. Resolves when the machine is closed; the
- * caller owns `conn` and closes it afterwards. Errors thrown by hooks abort the machine with
- * that error when it is a TftpError (else ERROR 0) and are rethrown.
+ * Runs `machine` on `conn` until it closes. Resolves when the machine is closed (also after
+ * the signal cancelled it); the caller owns `conn` and closes it afterwards. Errors thrown by
+ * hooks abort the machine with that error when it is a TftpError (else ERROR 0) and are
+ * rethrown, as is the stall error and a send refused for lack of permission.
  *
  * @example
  * ```ts ignore
@@ -55,89 +103,155 @@ export async function driveTransfer(
   conn: Deno.DatagramConn,
   hooks: DriveHooks = {},
 ): Promise<void> {
+  const { signal, onEvent, onDatagram } = hooks;
+  const stallTimeoutMs = hooks.stallTimeoutMs ?? 60_000;
+  if (!(stallTimeoutMs > 0)) {
+    throw new RangeError(`stallTimeoutMs must be a number above 0, got ${stallTimeoutMs}`);
+  }
   const buffer = new Uint8Array(hooks.bufferBytes ?? 65540);
   let pending: Promise<Wake> | undefined;
-  let aborted = false;
+  let aborted = signal?.aborted ?? false;
+  let stalled = false;
+  /** Settles the wait in progress, if any. */
+  let wake: ((wake: Wake) => void) | undefined;
   const onAbort = () => {
     aborted = true;
-    wakeAbort?.();
+    wake?.(INTERRUPT);
   };
-  let wakeAbort: (() => void) | undefined;
-  hooks.signal?.addEventListener("abort", onAbort, { once: true });
-  if (hooks.signal?.aborted) aborted = true;
+  signal?.addEventListener("abort", onAbort, { once: true });
 
-  const flush = async (): Promise<void> => {
-    for (let e = machine.pollEvent(); e; e = machine.pollEvent()) await hooks.onEvent?.(e);
-    for (let t: Transmit | undefined = machine.pollTransmit(); t; t = machine.pollTransmit()) {
-      hooks.onDatagram?.("send", t.to, t.bytes);
+  // The stall watchdog: one timer for the whole transfer, armed when a hook starts waiting
+  // and not already armed; when it fires early for a later hook it re-arms itself.
+  let hookSince: number | undefined;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const watch = () => {
+    watchdog = undefined;
+    if (hookSince === undefined) return;
+    const left = hookSince + stallTimeoutMs - monotonicNow();
+    if (left > 0) {
+      watchdog = setTimeout(watch, Math.min(left, MAX_DELAY_MS));
+      return;
+    }
+    stalled = true;
+    wake?.(INTERRUPT);
+  };
+  const interruption = (): Error =>
+    stalled ? new TftpError(0, "Local data source or sink stalled") : CANCELLED;
+
+  /** Waits for a hook's result, unless the signal or the watchdog ends the wait first. */
+  const settle = async (result: void | PromiseLike<void>): Promise<void> => {
+    const work = result as PromiseLike<void> | undefined;
+    if (typeof work?.then !== "function") return;
+    if (aborted || stalled) {
+      Promise.resolve(work).catch(() => {});
+      throw interruption();
+    }
+    hookSince = monotonicNow();
+    if (watchdog === undefined && Number.isFinite(stallTimeoutMs)) {
+      watchdog = setTimeout(watch, Math.min(stallTimeoutMs, MAX_DELAY_MS));
+    }
+    try {
+      const woke = await new Promise<Wake>((resolve, reject) => {
+        wake = resolve;
+        work.then(() => resolve(SETTLED), reject);
+      });
+      if (woke === INTERRUPT) throw interruption();
+    } finally {
+      hookSince = undefined;
+      wake = undefined;
+    }
+  };
+
+  const see = (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => {
+    try {
+      onDatagram?.(direction, peer, bytes);
+    } catch { /* a tracing hook must not end the transfer */ }
+  };
+
+  /**
+   * Events, then datagrams. `final`: the machine was just aborted; report its events, send
+   * only its ERROR (not, say, the ACK of data a stalled sink never stored), never throw.
+   */
+  const flush = async (final = false): Promise<void> => {
+    for (let e = machine.pollEvent(); e; e = machine.pollEvent()) {
+      if (!onEvent) continue;
+      if (!final) {
+        await settle(onEvent(e));
+        continue;
+      }
+      try {
+        await settle(onEvent(e));
+      } catch { /* the transfer ends anyway */ }
+    }
+    for (let t = machine.pollTransmit(); t; t = machine.pollTransmit()) {
+      if (final && !isError(t.bytes)) continue;
+      see("send", t.to, t.bytes);
       try {
         await conn.send(t.bytes, { transport: "udp", hostname: t.to.hostname, port: t.to.port });
-      } catch {
-        // A send can fail (ICMP unreachable reported on the socket, no route): for UDP
-        // that is a lost datagram; the retransmit timer deals with it.
+      } catch (error) {
+        // A send can fail (ICMP unreachable reported on the socket, no route): for UDP that
+        // is a lost datagram and the retransmit timer deals with it. Not being allowed to
+        // send, or a closed socket, is no loss: it ends the transfer.
+        if (!final && isLocalFault(error)) throw error;
       }
     }
   };
 
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onTimer = () => wake?.(TIMER);
   try {
+    // Cancelled before it began: nothing goes out, not even the request.
+    if (aborted) throw CANCELLED;
     await flush();
     while (!machine.isClosed) {
-      if (aborted) {
-        machine.abort(monotonicNow(), abortErrorOf(hooks.signal!));
-        await flush();
-        break;
-      }
-      await hooks.beforeWait?.();
+      if (aborted) throw CANCELLED;
+      await settle(hooks.beforeWait?.());
       await flush();
       if (machine.isClosed) break;
+      if (aborted) throw CANCELLED;
       const deadline = machine.pollTimeout();
-      pending ??= conn.receive(buffer).then(
+      const receiving = pending ??= conn.receive(buffer).then(
         ([bytes, addr]): Wake => ({ kind: "datagram", bytes, from: addr as Deno.NetAddr }),
         (error): Wake => ({ kind: "closed", error }),
       );
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waits: Promise<Wake>[] = [
-        pending,
-        new Promise((resolve) => (wakeAbort = () => resolve({ kind: "abort" }))),
-      ];
-      if (deadline !== undefined) {
-        const delay = Math.max(0, deadline - monotonicNow());
-        waits.push(
-          new Promise((resolve) => (timer = setTimeout(() => resolve({ kind: "timer" }), delay))),
-        );
-      }
-      const wake = await Promise.race(waits);
+      const woke = await new Promise<Wake>((resolve) => {
+        wake = resolve;
+        receiving.then(resolve);
+        if (deadline !== undefined) {
+          timer = setTimeout(onTimer, Math.max(0, deadline - monotonicNow()));
+        }
+      });
+      wake = undefined;
       clearTimeout(timer);
-      wakeAbort = undefined;
-      if (wake.kind === "datagram") {
+      if (woke.kind === "datagram") {
         pending = undefined;
-        const from = { hostname: wake.from.hostname, port: wake.from.port };
-        hooks.onDatagram?.("recv", from, wake.bytes);
-        machine.handleDatagram(monotonicNow(), from, wake.bytes);
-      } else if (wake.kind === "closed") {
+        const from = { hostname: woke.from.hostname, port: woke.from.port };
+        see("recv", from, woke.bytes);
+        machine.handleDatagram(monotonicNow(), from, woke.bytes);
+      } else if (woke.kind === "closed") {
         pending = undefined;
-        throw wake.error;
-      } else if (wake.kind === "timer") {
+        // An ICMP report about an earlier send: the datagram was lost, receive again.
+        if (isIcmpReport(woke.error)) continue;
+        throw woke.error;
+      } else if (woke.kind === "timer") {
         machine.handleTimeout(monotonicNow());
       }
       await flush();
     }
   } catch (error) {
     if (!machine.isClosed) {
-      const tftpError = error instanceof TftpError
-        ? error
-        : new TftpAbortError(error instanceof Error ? error.message : String(error), {
-          cause: error,
-        });
-      machine.abort(monotonicNow(), tftpError);
-      await flush().catch(() => {});
+      machine.abort(
+        monotonicNow(),
+        error === CANCELLED ? abortErrorOf(signal) : toTftpError(error),
+      );
+      await flush(true);
     }
-    throw error;
+    if (error !== CANCELLED) throw error;
   } finally {
-    hooks.signal?.removeEventListener("abort", onAbort);
-    if (pending) {
-      // Leave no receive in flight: the caller closes the socket, which settles it.
-      pending.catch(() => {});
-    }
+    signal?.removeEventListener("abort", onAbort);
+    clearTimeout(timer);
+    clearTimeout(watchdog);
+    wake = undefined;
+    // A receive may stay in flight: the caller closes the socket, which settles it.
   }
 }

@@ -8,18 +8,43 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 
 /**
+ * The canonical text of an IPv6 literal, as Deno reports peers: lower case, zeros
+ * compressed, IPv4-mapped addresses in dotted form (`::ffff:192.0.2.1`).
+ */
+function canonicalIpv6(literal: string): string {
+  const text = new URL(`http://[${literal}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
+  if (!mapped) return text;
+  const high = parseInt(mapped[1], 16);
+  const low = parseInt(mapped[2], 16);
+  return `::ffff:${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+}
+
+/**
  * Resolves a host name to one IP address (IPv4 preferred for names). IP literals are
- * returned as they are; `localhost` is 127.0.0.1 without a lookup.
+ * returned without a lookup, IPv6 ones in canonical form (`0:0:0:0:0:0:0:1` is `::1`);
+ * `localhost` is 127.0.0.1. IPv6 zone IDs (`fe80::1%eth0`) are refused with a TypeError.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { resolveHost } from "./socket.ts";
  * assert.equal(await resolveHost("::1"), "::1");
+ * assert.equal(await resolveHost("0000::0001"), "::1");
  * ```
  */
 export async function resolveHost(hostname: string): Promise<string> {
-  if (isIP(hostname)) return hostname;
+  const zone = hostname.indexOf("%");
+  if (zone > 0 && isIP(hostname.slice(0, zone)) === 6) {
+    throw new TypeError(
+      `IPv6 zone IDs are not supported yet, got ${
+        JSON.stringify(hostname)
+      }: use an address without "%"`,
+    );
+  }
+  const family = isIP(hostname);
+  if (family === 6) return canonicalIpv6(hostname);
+  if (family === 4) return hostname;
   if (hostname.toLowerCase() === "localhost") return "127.0.0.1";
   try {
     const { address } = await lookup(hostname, { family: 0, order: "ipv4first" });

@@ -1,0 +1,525 @@
+// The Deno adapter under stress: stalled handlers, sources and sinks, throwing hooks, handler
+// results for the wrong direction, files that appear or fail mid-way, repeated requests,
+// IPv6 spellings. Run with: deno test --allow-all integration/adapter_robustness_test.ts
+//
+// Every wait is bounded; every server, socket and temporary directory is closed or removed.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  decodePacket,
+  encodeAck,
+  encodeData,
+  encodePacket,
+  OPCODE,
+  type Packet,
+  type ServerOptions,
+  serveTftp,
+  TftpError,
+  tftpGet,
+  tftpGetBytes,
+  tftpPut,
+  TftpRemoteError,
+  type TftpServer,
+  type TransferRecord,
+} from "../mod.ts";
+import { openAtomicFileSink } from "../lib/tftp/_io.ts";
+import { startImpairProxy } from "../lib/udp/impair.ts";
+import { Prng } from "../lib/sim/prng.ts";
+
+/** Quick recovery from lost packets on loopback. */
+const FAST = { initialRtoMs: 100, minRtoMs: 20, retries: 10 } as const;
+/** A client that keeps waiting for a stuck server (until it says ERROR). */
+const PATIENT = { initialRtoMs: 100, minRtoMs: 20, maxRtoMs: 200, retries: 100 } as const;
+
+function content(size: number, seed = size): Uint8Array {
+  return new Prng(seed).bytes(size);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves with `promise`, or fails after `ms` (the timer is always cleared). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `check` every 10 ms until it returns true; fails after `ms`. */
+async function waitUntil(check: () => boolean, ms: number, what: string): Promise<void> {
+  for (let waited = 0; !check(); waited += 10) {
+    if (waited >= ms) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await delay(10);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, (e) => {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  });
+}
+
+async function partFiles(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.startsWith(".") && entry.name.endsWith(".part")) names.push(entry.name);
+  }
+  return names;
+}
+
+function canBindIpv6(): boolean {
+  try {
+    Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A server on a temporary root, a local directory for the client, and the server's log. */
+interface Fixture extends AsyncDisposable {
+  root: string;
+  local: string;
+  server: TftpServer;
+  records: TransferRecord[];
+  url(name: string, port?: number): string;
+}
+
+async function openFixture(options: ServerOptions = {}): Promise<Fixture> {
+  const base = await Deno.makeTempDir({ prefix: "tftpkit_robust_" });
+  const root = join(base, "root");
+  const local = join(base, "local");
+  await Deno.mkdir(root);
+  await Deno.mkdir(local);
+  const records: TransferRecord[] = [];
+  let server: TftpServer;
+  try {
+    server = serveTftp({
+      root,
+      hostname: "127.0.0.1",
+      port: 0,
+      ...FAST,
+      ...options,
+      onTransfer: (record) => records.push(record),
+    });
+  } catch (error) {
+    await Deno.remove(base, { recursive: true });
+    throw error;
+  }
+  const host = server.addr.hostname.includes(":")
+    ? `[${server.addr.hostname}]`
+    : server.addr.hostname;
+  return {
+    root,
+    local,
+    server,
+    records,
+    url: (name, port = server.addr.port) => `tftp://${host}:${port}/${name}`,
+    async [Symbol.asyncDispose]() {
+      try {
+        await within(server.shutdown(), 5000, "server shutdown");
+      } finally {
+        await Deno.remove(base, { recursive: true });
+      }
+    },
+  };
+}
+
+/** A raw UDP socket for crafted packets; at most one receive in flight. */
+class RawPeer implements AsyncDisposable {
+  readonly conn: Deno.DatagramConn;
+  #buffer = new Uint8Array(65536);
+  #pending: Promise<{ bytes: Uint8Array; from: Deno.NetAddr } | undefined> | undefined;
+
+  constructor() {
+    this.conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  }
+
+  get port(): number {
+    return (this.conn.addr as Deno.NetAddr).port;
+  }
+
+  async send(packet: Packet | Uint8Array, port: number): Promise<void> {
+    const bytes = packet instanceof Uint8Array ? packet : encodePacket(packet);
+    await this.conn.send(bytes, { transport: "udp", hostname: "127.0.0.1", port });
+  }
+
+  /** The next datagram, decoded, or `undefined` after `ms` without one. */
+  async receive(ms: number): Promise<{ packet: Packet; from: Deno.NetAddr } | undefined> {
+    this.#pending ??= this.conn.receive(this.#buffer).then(
+      ([bytes, from]) => ({ bytes: bytes.slice(), from: from as Deno.NetAddr }),
+      () => undefined,
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)));
+    const got = await Promise.race([this.#pending, timeout]);
+    clearTimeout(timer);
+    if (got === "timeout") return undefined;
+    this.#pending = undefined;
+    if (got === undefined) throw new Error("Socket closed");
+    return { packet: decodePacket(got.bytes), from: got.from };
+  }
+
+  /** The next datagram matching `match` within `ms`; others are skipped. */
+  async expect(
+    match: (packet: Packet) => boolean,
+    ms: number,
+    what: string,
+  ): Promise<{ packet: Packet; from: Deno.NetAddr }> {
+    const until = performance.now() + ms;
+    for (let i = 0; i < 100; i++) {
+      const left = until - performance.now();
+      const got = left > 0 ? await this.receive(left) : undefined;
+      if (!got) break;
+      if (match(got.packet)) return got;
+    }
+    throw new Error(`No ${what} within ${ms} ms`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.conn.close();
+    await this.#pending;
+  }
+}
+
+function request(
+  opcode: typeof OPCODE.RRQ | typeof OPCODE.WRQ,
+  filename: string,
+  options: Record<string, string> = {},
+): Packet {
+  return { opcode, filename, mode: "octet", options };
+}
+
+function isRemote(code: number, message?: string): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof TftpRemoteError, `expected TftpRemoteError, got ${error}`);
+    assert.equal(error.code, code, `error code (${error.message})`);
+    if (message !== undefined) assert.equal(error.remoteMessage, message);
+    return true;
+  };
+}
+
+const never = () => new Promise<never>(() => {});
+
+Deno.test("shutdown() ends transfers stuck on a stalled handler, source or sink", async () => {
+  let handlerWaits = false;
+  let sourceGiven = false;
+  let sinkWrites = 0;
+  await using fx = await openFixture({
+    allowCreate: true,
+    handler: (request) => {
+      if (request.filename === "slow-handler") {
+        handlerWaits = true;
+        return never();
+      }
+      if (request.filename === "slow-source") {
+        sourceGiven = true;
+        return { body: new ReadableStream<Uint8Array>({ pull: () => never() }) };
+      }
+      if (request.filename === "slow-sink") {
+        return {
+          sink: new WritableStream<Uint8Array>({
+            write: () => {
+              sinkWrites++;
+              return never();
+            },
+          }),
+        };
+      }
+      return undefined;
+    },
+  });
+  await using raw = new RawPeer();
+  await raw.send(request(OPCODE.RRQ, "slow-handler"), fx.server.addr.port);
+  const get = tftpGetBytes(fx.url("slow-source"), PATIENT).then(() => "complete", (e) => e);
+  const put = tftpPut(content(3000), fx.url("slow-sink"), { ...PATIENT, blksize: 512 }).then(
+    () => "complete",
+    (e) => e,
+  );
+  await waitUntil(() => handlerWaits && sourceGiven && sinkWrites > 0, 3000, "all three stalls");
+  await delay(100);
+  assert.equal(fx.server.activeTransfers, 3);
+  await within(fx.server.shutdown(), 3000, "shutdown with stalled transfers");
+  isRemote(0, "Server shutting down")(await within(get, 3000, "the download to fail"));
+  isRemote(0, "Server shutting down")(await within(put, 3000, "the upload to fail"));
+  const outcome = new Map(fx.records.map((r) => [r.filename, [r.status, r.error?.code]]));
+  assert.deepEqual(Object.fromEntries(outcome), {
+    "slow-handler": ["refused", 0],
+    "slow-source": ["failed", 0],
+    "slow-sink": ["failed", 0],
+  });
+});
+
+Deno.test("a throwing onDatagram hook neither stops the server nor fails a transfer", async () => {
+  let serverCalls = 0;
+  let clientCalls = 0;
+  await using fx = await openFixture({
+    onDatagram: () => {
+      serverCalls++;
+      throw new Error("server trace broke");
+    },
+  });
+  const bytes = content(5000, 1);
+  await Deno.writeFile(join(fx.root, "f"), bytes);
+  const options = {
+    ...FAST,
+    onDatagram: () => {
+      clientCalls++;
+      throw new Error("client trace broke");
+    },
+  };
+  assert.deepEqual(await tftpGetBytes(fx.url("f"), options), bytes);
+  // The server still answers (requests, refusals, transfers).
+  assert.deepEqual(await tftpGetBytes(fx.url("f"), options), bytes);
+  await assert.rejects(tftpGetBytes(fx.url("missing"), options), isRemote(1));
+  assert.ok(serverCalls > 10 && clientCalls > 10, `${serverCalls} and ${clientCalls} calls`);
+});
+
+Deno.test("a handler's body for a write or sink for a read is refused with ERROR 0", async () => {
+  let cancelled: unknown;
+  let aborted: unknown;
+  await using fx = await openFixture({
+    allowCreate: true,
+    handler: (request) => {
+      if (request.filename === "body") {
+        return {
+          body: new ReadableStream<Uint8Array>({ cancel: (reason) => void (cancelled = reason) }),
+        };
+      }
+      if (request.filename === "bytes") return { body: new Uint8Array(10) };
+      if (request.filename === "sink") {
+        return { sink: new WritableStream({ abort: (reason) => void (aborted = reason) }) };
+      }
+      return undefined;
+    },
+  });
+  const bodyForWrite = "Server handler returned a body for a write request";
+  const sinkForRead = "Server handler returned a sink for a read request";
+  await assert.rejects(tftpPut(content(100), fx.url("body"), FAST), isRemote(0, bodyForWrite));
+  await assert.rejects(tftpPut(content(100), fx.url("bytes"), FAST), isRemote(0, bodyForWrite));
+  await assert.rejects(tftpGetBytes(fx.url("sink"), FAST), isRemote(0, sinkForRead));
+  await waitUntil(() => cancelled !== undefined && aborted !== undefined, 1000, "release");
+  assert.ok(cancelled instanceof TftpError && cancelled.message === bodyForWrite);
+  assert.ok(aborted instanceof TftpError && aborted.message === sinkForRead);
+  assert.deepEqual(fx.records.map((r) => [r.filename, r.status, r.error?.message]), [
+    ["body", "refused", bodyForWrite],
+    ["bytes", "refused", bodyForWrite],
+    ["sink", "refused", sinkForRead],
+  ]);
+  assert.equal(fx.server.activeTransfers, 0);
+  assert.deepEqual(await partFiles(fx.root), []);
+});
+
+Deno.test({
+  name: "IPv6 literals in any spelling reach a server on ::1; zone IDs are refused",
+  ignore: !canBindIpv6(),
+  fn: async () => {
+    await using fx = await openFixture({ hostname: "::1" });
+    const bytes = content(2000, 2);
+    await Deno.writeFile(join(fx.root, "six"), bytes);
+    for (const spelling of ["0:0:0:0:0:0:0:1", "0000::0001", "::1"]) {
+      const url = `tftp://[${spelling}]:${fx.server.addr.port}/six`;
+      assert.deepEqual(await tftpGetBytes(url, FAST), bytes, spelling);
+    }
+    await assert.rejects(
+      tftpGetBytes(`tftp://[fe80::1%25eth0]:${fx.server.addr.port}/six`, FAST),
+      TypeError,
+    );
+  },
+});
+
+Deno.test("a create-only server keeps a file that appeared during the upload", async () => {
+  await using fx = await openFixture({ allowCreate: true });
+  const theirs = new TextEncoder().encode("written by someone else\n");
+  const target = join(fx.root, "race.bin");
+  await using proxy = startImpairProxy({
+    target: fx.server.addr,
+    rule: (d) => {
+      // After the WRQ and the first DATA: another writer creates the file.
+      if (d.direction === "up" && d.index === 2) Deno.writeFileSync(target, theirs);
+      return "pass";
+    },
+  });
+  await assert.rejects(
+    tftpPut(content(5000, 3), fx.url("race.bin", proxy.addr.port), {
+      ...FAST,
+      blksize: 512,
+      windowsize: 1,
+    }),
+    isRemote(6, "File already exists"),
+  );
+  assert.deepEqual(await Deno.readFile(target), theirs);
+  await waitUntil(() => fx.records.length === 1, 3000, "server log");
+  assert.deepEqual([fx.records[0].status, fx.records[0].error?.code], ["failed", 6]);
+  assert.deepEqual(await partFiles(fx.root), []);
+});
+
+Deno.test("openAtomicFileSink: replace false never overwrites, replace true does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
+  try {
+    const path = join(dir, "f");
+    const ours = new TextEncoder().encode("ours");
+    const theirs = new TextEncoder().encode("theirs");
+
+    const first = await openAtomicFileSink(path, { replace: false });
+    await first.write(ours);
+    await first.commit();
+    assert.deepEqual(await Deno.readFile(path), ours, "a new file is created");
+
+    const second = await openAtomicFileSink(join(dir, "g"), { replace: false });
+    await second.write(ours);
+    await Deno.writeFile(join(dir, "g"), theirs); // appears meanwhile
+    await assert.rejects(second.commit(), (error) => {
+      assert.ok(error instanceof TftpError);
+      assert.deepEqual([error.code, error.message], [6, "File already exists"]);
+      return true;
+    });
+    assert.deepEqual(await Deno.readFile(join(dir, "g")), theirs);
+
+    const third = await openAtomicFileSink(join(dir, "g"), { replace: true });
+    await third.write(ours);
+    await third.commit();
+    assert.deepEqual(await Deno.readFile(join(dir, "g")), ours);
+    assert.deepEqual(await partFiles(dir), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "a replaced file keeps its permission bits (download and upload)",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    await using fx = await openFixture({ allowOverwrite: true });
+    const bytes = content(3000, 4);
+    const local = join(fx.local, "private.bin");
+    await Deno.writeFile(local, new Uint8Array(1));
+    await Deno.chmod(local, 0o600);
+    await Deno.writeFile(join(fx.root, "private.bin"), bytes);
+    await tftpGet(fx.url("private.bin"), local, FAST);
+    assert.deepEqual(await Deno.readFile(local), bytes);
+    assert.equal((await Deno.stat(local)).mode! & 0o777, 0o600);
+
+    const remote = join(fx.root, "shared.bin");
+    await Deno.writeFile(remote, new Uint8Array(1));
+    await Deno.chmod(remote, 0o664);
+    await tftpPut(bytes, fx.url("shared.bin"), FAST);
+    await waitUntil(() => fx.records.length === 2, 3000, "server log");
+    assert.deepEqual(await Deno.readFile(remote), bytes);
+    assert.equal((await Deno.stat(remote)).mode! & 0o777, 0o664);
+  },
+});
+
+Deno.test("openAtomicFileSink: after a failed write, commit rethrows it and writes nothing more", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
+  const write = Deno.FsFile.prototype.write;
+  try {
+    const path = join(dir, "f");
+    const sink = await openAtomicFileSink(path, { replace: true });
+    let calls = 0;
+    // The disk fails once, on the third write (a transient error, as on a network share).
+    Deno.FsFile.prototype.write = function (this: Deno.FsFile, p: Uint8Array) {
+      if (++calls === 3) return Promise.reject(Object.assign(new Error("I/O"), { code: "EIO" }));
+      return write.call(this, p);
+    };
+    const chunks = Array.from({ length: 20 }, (_, i) => new Uint8Array(4096).fill(i));
+    let failure: unknown;
+    for (const chunk of chunks) {
+      try {
+        await sink.write(chunk);
+      } catch (error) {
+        failure = error;
+        break;
+      }
+    }
+    assert.ok(failure instanceof TftpError, `write failed with ${failure}`);
+    assert.equal(failure.message, "Could not write the file (EIO)");
+    assert.equal(calls, 3);
+    await assert.rejects(sink.commit(), (error) => error === failure);
+    assert.equal(calls, 3, "no chunk was written again");
+    assert.equal(await exists(path), false);
+    assert.deepEqual(await partFiles(dir), []);
+  } finally {
+    Deno.FsFile.prototype.write = write;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a different request from the same client port is served at once", async () => {
+  await using fx = await openFixture();
+  const bytes = content(100, 5);
+  await Deno.writeFile(join(fx.root, "boot.efi"), bytes);
+  await using raw = new RawPeer();
+  // The UEFI pattern: ask for the size, refuse the OACK, ask again without options.
+  await raw.send(request(OPCODE.RRQ, "boot.efi", { tsize: "0" }), fx.server.addr.port);
+  const oack = await raw.expect((p) => p.opcode === OPCODE.OACK, 2000, "OACK");
+  await raw.send(request(OPCODE.RRQ, "boot.efi"), fx.server.addr.port);
+  const data = await raw.expect((p) => p.opcode === OPCODE.DATA, 2000, "DATA 1");
+  assert.notEqual(data.from.port, oack.from.port, "a second transfer, on its own port");
+  assert.ok(data.packet.opcode === OPCODE.DATA && data.packet.block === 1);
+  assert.deepEqual(data.packet.data, bytes);
+  await raw.send({ opcode: OPCODE.ERROR, code: 8, message: "tsize refused" }, oack.from.port);
+  await raw.send(encodeAck(1), data.from.port);
+  await waitUntil(() => fx.records.length === 2, 3000, "server log");
+  const outcome = fx.records.map((r) => [r.status, r.error?.code]).sort();
+  assert.deepEqual(outcome, [["complete", undefined], ["failed", 8]]);
+});
+
+Deno.test("a request repeated after its transfer ended is answered, even during the dally", async () => {
+  await using fx = await openFixture({ allowCreate: true });
+  await using raw = new RawPeer();
+  const wrq = request(OPCODE.WRQ, "new.txt");
+  await raw.send(wrq, fx.server.addr.port);
+  const ack0 = await raw.expect((p) => p.opcode === OPCODE.ACK, 2000, "ACK 0");
+  await raw.send(encodeData(1, new TextEncoder().encode("hello\n")), ack0.from.port);
+  const ack1 = await raw.expect((p) => p.opcode === OPCODE.ACK && p.block === 1, 2000, "ACK 1");
+  assert.equal(ack1.from.port, ack0.from.port);
+  // The server now dallies on that port; the same request again is a new one.
+  await raw.send(wrq, fx.server.addr.port);
+  const refused = await raw.expect((p) => p.opcode === OPCODE.ERROR, 1000, "answer");
+  assert.ok(refused.packet.opcode === OPCODE.ERROR);
+  assert.deepEqual([refused.packet.code, refused.packet.message], [6, "File already exists"]);
+  assert.equal(refused.from.port, fx.server.addr.port);
+  assert.equal(await Deno.readTextFile(join(fx.root, "new.txt")), "hello\n");
+});
+
+Deno.test("with timeoutS, a download is not slowed down by the client's dally", async () => {
+  await using fx = await openFixture();
+  const bytes = content(3000, 6);
+  await Deno.writeFile(join(fx.root, "f"), bytes);
+  const started = performance.now();
+  assert.deepEqual(await tftpGetBytes(fx.url("f"), { timeoutS: 4 }), bytes);
+  const elapsed = performance.now() - started;
+  // The dally is at most one second now; it used to be the whole 4 s timeout.
+  assert.ok(elapsed < 2500, `took ${elapsed} ms`);
+  const quick = performance.now();
+  assert.deepEqual(await tftpGetBytes(fx.url("f"), { timeoutS: 4, dallyMs: 0 }), bytes);
+  assert.ok(performance.now() - quick < 1000, "an explicit dallyMs is kept");
+});
+
+Deno.test("tftpPut refuses a path that is not a regular file before sending anything", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tftpkit_put_" });
+  try {
+    await using server = new RawPeer();
+    await assert.rejects(tftpPut(dir, `tftp://127.0.0.1:${server.port}/x`, FAST), (error) => {
+      assert.ok(error instanceof TftpError);
+      assert.equal(error.message, "Only regular files can be uploaded");
+      return true;
+    });
+    assert.equal(await server.receive(200), undefined, "nothing was sent");
+    await assert.rejects(
+      tftpPut(join(dir, "missing"), `tftp://127.0.0.1:${server.port}/x`, FAST),
+      (error) => error instanceof TftpError && error.code === 1,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

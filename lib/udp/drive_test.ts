@@ -1,0 +1,257 @@
+import assert from "node:assert/strict";
+import { driveTransfer } from "./drive.ts";
+import { Receiver } from "../tftp/engine/receiver.ts";
+import { Sender } from "../tftp/engine/sender.ts";
+import type { Peer, TransferEvent } from "../tftp/engine/types.ts";
+import { decodePacket } from "../tftp/packet/decode.ts";
+import { encodeAck, encodeData } from "../tftp/packet/encode.ts";
+import { OPCODE } from "../tftp/packet/constants.ts";
+import { TftpAbortError, TftpError } from "../tftp/errors.ts";
+
+const SERVER: Peer = { hostname: "127.0.0.1", port: 69 };
+const TID: Peer = { hostname: "127.0.0.1", port: 50001 };
+
+/** A datagram (or receive error) the fake socket delivers once `afterSends` went out. */
+type Incoming = ({ bytes: Uint8Array; from: Peer } | { error: Error }) & { afterSends?: number };
+
+/**
+ * A scripted socket: `receive` hands out `incoming` in order (each once enough datagrams were
+ * sent), then waits until `close`. `send` records what goes out, or throws what `sendError`
+ * returns.
+ */
+class FakeConn {
+  sent: { bytes: Uint8Array; to: Peer }[] = [];
+  sendError: (() => Error | undefined) | undefined;
+  #incoming: Incoming[];
+  #closed = Promise.withResolvers<never>();
+  #waiting: (() => void) | undefined;
+
+  constructor(incoming: Incoming[] = []) {
+    this.#incoming = incoming;
+  }
+
+  async receive(): Promise<[Uint8Array, Deno.NetAddr]> {
+    const next = this.#incoming.shift();
+    if (!next) return await this.#closed.promise;
+    while (this.sent.length < (next.afterSends ?? 0)) {
+      const sent = new Promise<void>((resolve) => (this.#waiting = resolve));
+      await Promise.race([sent, this.#closed.promise]);
+    }
+    if ("error" in next) throw next.error;
+    return [next.bytes, { transport: "udp", ...next.from }];
+  }
+
+  send(bytes: Uint8Array, to: Deno.NetAddr): Promise<number> {
+    const error = this.sendError?.();
+    if (error) return Promise.reject(error);
+    this.sent.push({ bytes: bytes.slice(), to: { hostname: to.hostname, port: to.port } });
+    this.#waiting?.();
+    return Promise.resolve(bytes.length);
+  }
+
+  close(): void {
+    this.#closed.reject(new Deno.errors.BadResource("closed"));
+    this.#closed.promise.catch(() => {});
+  }
+
+  get conn(): Deno.DatagramConn {
+    return this as unknown as Deno.DatagramConn;
+  }
+
+  opcodes(): number[] {
+    return this.sent.map((s) => decodePacket(s.bytes).opcode);
+  }
+}
+
+/** A lock-step client download without options. */
+function download(config = {}): Receiver {
+  const request = { opcode: OPCODE.RRQ, filename: "f", mode: "octet", options: {} } as const;
+  return new Receiver(0, { server: SERVER, request }, { dallyMs: 0, ...config });
+}
+
+/** A lock-step client upload without options. */
+function upload(config = {}): Sender {
+  const request = { opcode: OPCODE.WRQ, filename: "f", mode: "octet", options: {} } as const;
+  return new Sender(0, { server: SERVER, request }, config);
+}
+
+/** Resolves with `promise`, or fails after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const never = () => new Promise<void>(() => {});
+
+Deno.test("driveTransfer: an already-cancelled transfer sends nothing, not even its request", async () => {
+  const fake = new FakeConn();
+  const events: TransferEvent[] = [];
+  await driveTransfer(download(), fake.conn, {
+    signal: AbortSignal.abort(new TftpAbortError("Stop")),
+    onEvent: (e) => void events.push(e),
+  });
+  fake.close();
+  assert.deepEqual(fake.sent, []);
+  assert.deepEqual(events.map((e) => e.type), ["failed"]);
+  assert.equal(events[0].type === "failed" && events[0].error.message, "Stop");
+});
+
+Deno.test("driveTransfer: the signal ends a wait on a pending onEvent hook", async () => {
+  const fake = new FakeConn([{ bytes: encodeData(1, new Uint8Array(512)), from: TID }]);
+  const controller = new AbortController();
+  let dataEvents = 0;
+  const drive = driveTransfer(download(), fake.conn, {
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type !== "data") return;
+      dataEvents++;
+      setTimeout(() => controller.abort(new TftpAbortError("Stop")), 20);
+      return never(); // a sink that never finishes its write
+    },
+  });
+  try {
+    await within(drive, 2000, "the cancelled transfer to end");
+  } finally {
+    fake.close();
+  }
+  assert.equal(dataEvents, 1);
+  // The request, then ERROR 0 to the server's TID; never the ACK of the unwritten data.
+  assert.deepEqual(fake.opcodes(), [OPCODE.RRQ, OPCODE.ERROR]);
+  const error = decodePacket(fake.sent[1].bytes);
+  assert.ok(error.opcode === OPCODE.ERROR);
+  assert.deepEqual([error.code, error.message], [0, "Stop"]);
+  assert.deepEqual(fake.sent[1].to, TID);
+});
+
+Deno.test("driveTransfer: a hook pending longer than stallTimeoutMs fails the transfer", async () => {
+  const fake = new FakeConn([{ bytes: encodeAck(0), from: TID }]);
+  let feeds = 0;
+  const drive = driveTransfer(upload(), fake.conn, {
+    stallTimeoutMs: 50,
+    beforeWait: () => feeds++ === 0 ? undefined : never(), // the source stalls after the WRQ
+  });
+  try {
+    await assert.rejects(within(drive, 2000, "the stalled transfer to fail"), (error) => {
+      assert.ok(error instanceof TftpError);
+      assert.deepEqual([error.code, error.message], [0, "Local data source or sink stalled"]);
+      return true;
+    });
+  } finally {
+    fake.close();
+  }
+  assert.deepEqual(fake.opcodes(), [OPCODE.WRQ, OPCODE.ERROR]);
+  const error = decodePacket(fake.sent[1].bytes);
+  assert.ok(error.opcode === OPCODE.ERROR);
+  assert.deepEqual([error.code, error.message], [0, "Local data source or sink stalled"]);
+});
+
+Deno.test("driveTransfer: slow hooks that each settle in time are no stall", async () => {
+  const fake = new FakeConn([
+    { bytes: encodeAck(0), from: TID, afterSends: 1 },
+    { bytes: encodeAck(1), from: TID, afterSends: 2 },
+    { bytes: encodeAck(2), from: TID, afterSends: 3 },
+  ]);
+  const sender = upload({ initialRtoMs: 1000 });
+  let offered = false;
+  let calls = 0;
+  const started = performance.now();
+  await driveTransfer(sender, fake.conn, {
+    stallTimeoutMs: 60,
+    beforeWait: async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      if (!sender.wantsData) return;
+      if (offered) sender.finish(performance.now());
+      else sender.offer(performance.now(), new Uint8Array(600));
+      offered = true;
+    },
+  });
+  fake.close();
+  assert.ok(performance.now() - started > 60, "the hooks took longer than the stall limit");
+  assert.ok(calls >= 3, `${calls} calls`);
+  assert.deepEqual(fake.opcodes(), [OPCODE.WRQ, OPCODE.DATA, OPCODE.DATA]);
+});
+
+Deno.test("driveTransfer: stallTimeoutMs must be above 0", async () => {
+  const fake = new FakeConn();
+  await assert.rejects(
+    driveTransfer(download(), fake.conn, { stallTimeoutMs: 0 }),
+    new RangeError("stallTimeoutMs must be a number above 0, got 0"),
+  );
+  fake.close();
+  assert.deepEqual(fake.sent, []);
+});
+
+Deno.test("driveTransfer: an onDatagram hook that throws changes nothing", async () => {
+  const data = new Uint8Array([1, 2, 3]);
+  const fake = new FakeConn([{ bytes: encodeData(1, data), from: TID }]);
+  const events: TransferEvent[] = [];
+  let seen = 0;
+  await driveTransfer(download(), fake.conn, {
+    onDatagram: () => {
+      seen++;
+      throw new Error("tracing broke");
+    },
+    onEvent: (e) => void events.push(e),
+  });
+  fake.close();
+  assert.deepEqual(events.map((e) => e.type), ["negotiated", "data", "complete"]);
+  assert.deepEqual(fake.opcodes(), [OPCODE.RRQ, OPCODE.ACK]);
+  assert.equal(seen, 3);
+});
+
+Deno.test("driveTransfer: a send the socket may not make ends the transfer", async () => {
+  for (
+    const make of [
+      () => new Deno.errors.PermissionDenied("no"),
+      () => new Deno.errors.NotCapable("no"),
+      () => new Deno.errors.BadResource("closed"),
+    ]
+  ) {
+    const fake = new FakeConn();
+    fake.sendError = make;
+    const drive = driveTransfer(download({ initialRtoMs: 20, retries: 1 }), fake.conn);
+    await assert.rejects(within(drive, 2000, "the transfer to end"), make().constructor as never);
+    fake.close();
+  }
+});
+
+Deno.test("driveTransfer: other send errors count as lost datagrams", async () => {
+  const fake = new FakeConn([
+    { bytes: encodeData(1, new Uint8Array(5)), from: TID, afterSends: 1 },
+  ]);
+  let sends = 0;
+  // The first RRQ is "lost" (say, no route yet); the timer sends it again.
+  fake.sendError = () => sends++ === 0 ? new Deno.errors.ConnectionRefused("icmp") : undefined;
+  const events: TransferEvent[] = [];
+  await driveTransfer(download({ initialRtoMs: 20 }), fake.conn, {
+    onEvent: (e) => void events.push(e),
+  });
+  fake.close();
+  assert.deepEqual(fake.opcodes(), [OPCODE.RRQ, OPCODE.ACK]);
+  assert.deepEqual(events.map((e) => e.type), ["negotiated", "data", "complete"]);
+});
+
+Deno.test("driveTransfer: ICMP reports on receive are lost datagrams, other errors end it", async () => {
+  const data = new Uint8Array([7]);
+  const fake = new FakeConn([
+    { error: new Deno.errors.ConnectionReset("icmp") },
+    { error: new Deno.errors.ConnectionRefused("icmp") },
+    { bytes: encodeData(1, data), from: TID },
+  ]);
+  const events: TransferEvent[] = [];
+  await driveTransfer(download(), fake.conn, { onEvent: (e) => void events.push(e) });
+  fake.close();
+  assert.deepEqual(events.map((e) => e.type), ["negotiated", "data", "complete"]);
+
+  const broken = new FakeConn([{ error: new Deno.errors.Interrupted("gone") }]);
+  await assert.rejects(driveTransfer(download(), broken.conn), Deno.errors.Interrupted);
+  broken.close();
+});
