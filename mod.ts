@@ -26,3 +26,4 @@ export * from "./lib/tftp/trace.ts";
 export * from "./lib/tftp/server_path.ts";
 export * from "./lib/tftp/client.ts";
 export * from "./lib/tftp/server.ts";
+export * from "./lib/tftp/handler.ts";

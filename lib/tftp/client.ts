@@ -26,6 +26,7 @@ import { resolveTimingOptions } from "./engine/timing.ts";
 import { Sender } from "./engine/sender.ts";
 import type { Peer, TransferMachine, TransferStats } from "./engine/types.ts";
 import { TftpError } from "./errors.ts";
+import { checkInteger } from "./_check.ts";
 import { parseTftpUrl, type TftpUrl } from "./url.ts";
 import {
   bytesSource,
@@ -89,13 +90,6 @@ export interface TransferResult {
   readonly stats: TransferStats;
 }
 
-function checkInt(name: string, value: number | undefined, min: number, max: number): void {
-  if (value === undefined) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer between ${min} and ${max}, got ${value}`);
-  }
-}
-
 /** Builds the request the client sends; validates the options once. */
 function buildRequest(
   opcode: 1 | 2,
@@ -103,9 +97,9 @@ function buildRequest(
   options: ClientOptions,
   size?: number,
 ): RequestPacket {
-  checkInt("blksize", options.blksize, MIN_BLKSIZE, MAX_BLKSIZE);
-  checkInt("windowsize", options.windowsize, 1, MAX_WINDOWSIZE);
-  checkInt("timeoutS", options.timeoutS, MIN_TIMEOUT_S, MAX_TIMEOUT_S);
+  checkInteger("blksize", options.blksize, MIN_BLKSIZE, MAX_BLKSIZE);
+  checkInteger("windowsize", options.windowsize, 1, MAX_WINDOWSIZE);
+  checkInteger("timeoutS", options.timeoutS, MIN_TIMEOUT_S, MAX_TIMEOUT_S);
   resolveTimingOptions(timingOf(options));
   const mode = options.mode ?? url.mode;
   const wanted: Record<string, string> = {};

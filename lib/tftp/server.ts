@@ -18,39 +18,14 @@ import type { Sender } from "./engine/sender.ts";
 import type { Peer, TransferStats } from "./engine/types.ts";
 import { formatPeer } from "./engine/transfer.ts";
 import { TftpAbortError, TftpError } from "./errors.ts";
-import {
-  bytesSource,
-  fileErrorToTftp,
-  fileSource,
-  openAtomicFileSink,
-  type Sink,
-  type Source,
-  streamSink,
-  streamSource,
-} from "./_io.ts";
+import { fileErrorToTftp } from "./_io.ts";
 import { SenderFeed, SinkWriter } from "./_pump.ts";
-import { resolveServedPath } from "./_resolve_path.ts";
+import { checkInteger } from "./_check.ts";
+import { decideUnlessStopped, release, type TransferIo } from "./_server_decide.ts";
+import type { TftpHandler } from "./handler.ts";
 import { driveTransfer } from "../udp/drive.ts";
 import { monotonicNow } from "../udp/clock.ts";
 import { openUdpSocket } from "../udp/socket.ts";
-
-/** What a handler returns to serve a request itself. */
-export type TftpHandlerResult =
-  /** Serve these bytes for a read request (`size` enables tsize for streams). */
-  | { readonly body: Uint8Array | ReadableStream<Uint8Array>; readonly size?: number }
-  /** Store a write request's bytes here (closed on success, aborted on failure). */
-  | { readonly sink: WritableStream<Uint8Array> };
-
-/**
- * Decides a request: return a result to serve it, `undefined` to fall back to the root
- * directory, or throw a {@linkcode TftpError} to refuse it with that code and message. A
- * `body` for a write request or a `sink` for a read request is refused with ERROR 0. When the
- * server stops first, the request is refused and a late result is released (streams
- * cancelled or aborted).
- */
-export type TftpHandler = (
-  request: TftpRequest,
-) => TftpHandlerResult | undefined | Promise<TftpHandlerResult | undefined>;
 
 /** One line of the server's transfer log. */
 export interface TransferRecord {
@@ -119,13 +94,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
-  if (value === undefined) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer between ${min} and ${max}, got ${value}`);
-  }
-}
-
 /** Checks every option once, before anything listens. */
 function checkServerOptions(options: ServerOptions): void {
   checkInteger("port", options.port, 0, 65535);
@@ -140,111 +108,6 @@ function checkServerOptions(options: ServerOptions): void {
     throw new TypeError("serveTftp needs a root directory, a handler, or both");
   }
   resolveTimingOptions(options);
-}
-
-/** What a request is served from or stored to. */
-interface TransferIo {
-  source?: Source;
-  sink?: Sink;
-}
-
-/** Releases what a decision opened, when it will not be used. Never throws. */
-async function release(io: TransferIo, reason: unknown): Promise<void> {
-  await io.source?.close();
-  await io.sink?.discard(reason);
-}
-
-/** A handler's result, checked against the request's direction. */
-function handlerIo(request: TftpRequest, custom: TftpHandlerResult): TransferIo | undefined {
-  if ("body" in custom) {
-    const body = custom.body;
-    if (request.kind === "write") {
-      const error = new TftpError(
-        ERROR_CODE.NOT_DEFINED,
-        "Server handler returned a body for a write request",
-      );
-      if (!(body instanceof Uint8Array)) body.cancel(error).catch(() => {});
-      throw error;
-    }
-    return {
-      source: body instanceof Uint8Array ? bytesSource(body) : streamSource(body, custom.size),
-    };
-  }
-  if ("sink" in custom) {
-    const error = new TftpError(
-      ERROR_CODE.NOT_DEFINED,
-      "Server handler returned a sink for a read request",
-    );
-    if (request.kind === "read") {
-      custom.sink.abort(error).catch(() => {});
-      throw error;
-    }
-    return { sink: streamSink(custom.sink) };
-  }
-  return undefined;
-}
-
-async function decide(request: TftpRequest, options: ServerOptions): Promise<TransferIo> {
-  const custom = await options.handler?.(request);
-  const io = custom && handlerIo(request, custom);
-  if (io) return io;
-  if (options.root === undefined) throw new TftpError(ERROR_CODE.FILE_NOT_FOUND, "File not found");
-  if (request.kind === "read") {
-    const { path, size } = await resolveServedPath(options.root, request.filename, "read");
-    try {
-      return { source: fileSource(await Deno.open(path, { read: true }), size) };
-    } catch (error) {
-      throw fileErrorToTftp(error, false);
-    }
-  }
-  if (!options.allowOverwrite && !options.allowCreate) {
-    throw new TftpError(ERROR_CODE.ACCESS_VIOLATION, "Access violation: this server is read-only");
-  }
-  const { path, exists } = await resolveServedPath(options.root, request.filename, "write");
-  if (exists && !options.allowOverwrite) {
-    throw new TftpError(ERROR_CODE.FILE_EXISTS, "File already exists");
-  }
-  if (!exists && !options.allowCreate) {
-    throw new TftpError(
-      ERROR_CODE.ACCESS_VIOLATION,
-      "Access violation: creating files is not allowed",
-    );
-  }
-  // A create-only server never replaces a file that appeared during the upload.
-  return { sink: await openAtomicFileSink(path, { replace: options.allowOverwrite ?? false }) };
-}
-
-/**
- * Decides a request unless the server stops first; a decision that arrives after the stop
- * is released.
- */
-function decideUnlessStopped(
-  request: TftpRequest,
-  options: ServerOptions,
-  signal: AbortSignal,
-): Promise<TransferIo> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const decision = decide(request, options);
-    let settled = false;
-    const onStop = () => {
-      if (settled) return;
-      settled = true;
-      reject(signal.reason);
-      decision.then((io) => release(io, signal.reason), () => {});
-    };
-    const settle = () => {
-      const first = !settled;
-      settled = true;
-      signal.removeEventListener("abort", onStop);
-      return first;
-    };
-    signal.addEventListener("abort", onStop, { once: true });
-    decision.then(
-      (io) => settle() ? resolve(io) : undefined,
-      (error) => settle() ? reject(error) : undefined,
-    );
-  });
 }
 
 /**
