@@ -6,206 +6,33 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  decodePacket,
   encodeAck,
   encodeData,
-  encodePacket,
   OPCODE,
-  type Packet,
-  type ServerOptions,
-  serveTftp,
   TftpError,
   tftpGet,
   tftpGetBytes,
   tftpPut,
-  TftpRemoteError,
-  type TftpServer,
-  type TransferRecord,
 } from "../mod.ts";
 import { openAtomicFileSink } from "../lib/tftp/_io.ts";
 import { startImpairProxy } from "../lib/udp/impair.ts";
-import { Prng } from "../lib/sim/prng.ts";
+import {
+  canBindIpv6,
+  content,
+  delay,
+  exists,
+  FAST,
+  isRemote,
+  openFixture,
+  partFiles,
+  RawPeer,
+  request,
+  waitUntil,
+  within,
+} from "./_fixture.ts";
 
-/** Quick recovery from lost packets on loopback. */
-const FAST = { initialRtoMs: 100, minRtoMs: 20, retries: 10 } as const;
 /** A client that keeps waiting for a stuck server (until it says ERROR). */
 const PATIENT = { initialRtoMs: 100, minRtoMs: 20, maxRtoMs: 200, retries: 100 } as const;
-
-function content(size: number, seed = size): Uint8Array {
-  return new Prng(seed).bytes(size);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves with `promise`, or fails after `ms` (the timer is always cleared). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `check` every 10 ms until it returns true; fails after `ms`. */
-async function waitUntil(check: () => boolean, ms: number, what: string): Promise<void> {
-  for (let waited = 0; !check(); waited += 10) {
-    if (waited >= ms) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await delay(10);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, (e) => {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  });
-}
-
-async function partFiles(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.name.startsWith(".") && entry.name.endsWith(".part")) names.push(entry.name);
-  }
-  return names;
-}
-
-function canBindIpv6(): boolean {
-  try {
-    Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A server on a temporary root, a local directory for the client, and the server's log. */
-interface Fixture extends AsyncDisposable {
-  root: string;
-  local: string;
-  server: TftpServer;
-  records: TransferRecord[];
-  url(name: string, port?: number): string;
-}
-
-async function openFixture(options: ServerOptions = {}): Promise<Fixture> {
-  const base = await Deno.makeTempDir({ prefix: "tftpkit_robust_" });
-  const root = join(base, "root");
-  const local = join(base, "local");
-  await Deno.mkdir(root);
-  await Deno.mkdir(local);
-  const records: TransferRecord[] = [];
-  let server: TftpServer;
-  try {
-    server = serveTftp({
-      root,
-      hostname: "127.0.0.1",
-      port: 0,
-      ...FAST,
-      ...options,
-      onTransfer: (record) => records.push(record),
-    });
-  } catch (error) {
-    await Deno.remove(base, { recursive: true });
-    throw error;
-  }
-  const host = server.addr.hostname.includes(":")
-    ? `[${server.addr.hostname}]`
-    : server.addr.hostname;
-  return {
-    root,
-    local,
-    server,
-    records,
-    url: (name, port = server.addr.port) => `tftp://${host}:${port}/${name}`,
-    async [Symbol.asyncDispose]() {
-      try {
-        await within(server.shutdown(), 5000, "server shutdown");
-      } finally {
-        await Deno.remove(base, { recursive: true });
-      }
-    },
-  };
-}
-
-/** A raw UDP socket for crafted packets; at most one receive in flight. */
-class RawPeer implements AsyncDisposable {
-  readonly conn: Deno.DatagramConn;
-  #buffer = new Uint8Array(65536);
-  #pending: Promise<{ bytes: Uint8Array; from: Deno.NetAddr } | undefined> | undefined;
-
-  constructor() {
-    this.conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  }
-
-  get port(): number {
-    return (this.conn.addr as Deno.NetAddr).port;
-  }
-
-  async send(packet: Packet | Uint8Array, port: number): Promise<void> {
-    const bytes = packet instanceof Uint8Array ? packet : encodePacket(packet);
-    await this.conn.send(bytes, { transport: "udp", hostname: "127.0.0.1", port });
-  }
-
-  /** The next datagram, decoded, or `undefined` after `ms` without one. */
-  async receive(ms: number): Promise<{ packet: Packet; from: Deno.NetAddr } | undefined> {
-    this.#pending ??= this.conn.receive(this.#buffer).then(
-      ([bytes, from]) => ({ bytes: bytes.slice(), from: from as Deno.NetAddr }),
-      () => undefined,
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)));
-    const got = await Promise.race([this.#pending, timeout]);
-    clearTimeout(timer);
-    if (got === "timeout") return undefined;
-    this.#pending = undefined;
-    if (got === undefined) throw new Error("Socket closed");
-    return { packet: decodePacket(got.bytes), from: got.from };
-  }
-
-  /** The next datagram matching `match` within `ms`; others are skipped. */
-  async expect(
-    match: (packet: Packet) => boolean,
-    ms: number,
-    what: string,
-  ): Promise<{ packet: Packet; from: Deno.NetAddr }> {
-    const until = performance.now() + ms;
-    for (let i = 0; i < 100; i++) {
-      const left = until - performance.now();
-      const got = left > 0 ? await this.receive(left) : undefined;
-      if (!got) break;
-      if (match(got.packet)) return got;
-    }
-    throw new Error(`No ${what} within ${ms} ms`);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.conn.close();
-    await this.#pending;
-  }
-}
-
-function request(
-  opcode: typeof OPCODE.RRQ | typeof OPCODE.WRQ,
-  filename: string,
-  options: Record<string, string> = {},
-): Packet {
-  return { opcode, filename, mode: "octet", options };
-}
-
-function isRemote(code: number, message?: string): (error: unknown) => boolean {
-  return (error) => {
-    assert.ok(error instanceof TftpRemoteError, `expected TftpRemoteError, got ${error}`);
-    assert.equal(error.code, code, `error code (${error.message})`);
-    if (message !== undefined) assert.equal(error.remoteMessage, message);
-    return true;
-  };
-}
 
 const never = () => new Promise<never>(() => {});
 

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sha256Hex } from "../lib/bytes.ts";
+import { content, exists } from "./_fixture.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = join(REPO, "scripts", "tftp.ts");
@@ -148,41 +150,14 @@ async function startServer(root: string, flags: string[]) {
   }
 }
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 async function listDir(path: string): Promise<string[]> {
   const names: string[] = [];
   for await (const entry of Deno.readDir(path)) names.push(entry.name);
   return names.sort();
 }
 
-/** Deterministic bytes that are not a repeating pattern (xorshift32). */
-function sampleBytes(size: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
-}
-
-const BOOT = sampleBytes(300_000, 0x2545f491);
+/** Deterministic bytes that are not a repeating pattern. */
+const BOOT = content(300_000, 0x2545f491);
 const TEXT = new TextEncoder().encode("one\ntwo\r\nbare\rcr\n\nlast line without newline");
 const RETRANSMITS = String.raw`\d+ retransmits?`;
 
@@ -209,7 +184,10 @@ Deno.test("tftp CLI: get, put, errors and logs against `tftp serve` children", a
       });
       assert.equal(r.code, 0, r.err);
       assert.equal(r.err, "");
-      assert.equal(await sha256(await Deno.readFile(join(work, "copy.bin"))), await sha256(BOOT));
+      assert.equal(
+        await sha256Hex(await Deno.readFile(join(work, "copy.bin"))),
+        await sha256Hex(BOOT),
+      );
       assert.ok(r.out.endsWith("}\n") && r.out.indexOf("\n") === r.out.length - 1, r.out);
       const json = JSON.parse(r.out);
       assert.equal(json.ok, true);

@@ -2,12 +2,8 @@
 // Run with: deno test --allow-all integration/server_concurrency_test.ts
 import assert from "node:assert/strict";
 import { serveTftp, tftpGet, tftpPut, type TransferRecord } from "../mod.ts";
+import { sha256Hex } from "../lib/bytes.ts";
 import { Prng } from "../lib/sim/prng.ts";
-
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 Deno.test("64 concurrent downloads and 16 concurrent uploads: every byte arrives", async () => {
   const root = await Deno.makeTempDir({ prefix: "tftpkit-conc-root-" });
@@ -16,9 +12,9 @@ Deno.test("64 concurrent downloads and 16 concurrent uploads: every byte arrives
     const prng = new Prng(64);
     const expected: string[] = [];
     for (let i = 0; i < 64; i++) {
-      const bytes = prng.bytes(1000 + prng.int(200_000)) as Uint8Array<ArrayBuffer>;
+      const bytes = prng.bytes(1000 + prng.int(200_000));
       await Deno.writeFile(`${root}/f${i}.bin`, bytes);
-      expected.push(await sha256(bytes));
+      expected.push(await sha256Hex(bytes));
     }
     const records: TransferRecord[] = [];
     await using server = serveTftp({
@@ -47,11 +43,15 @@ Deno.test("64 concurrent downloads and 16 concurrent uploads: every byte arrives
     const failed = results.filter((r) => r.status === "rejected");
     assert.equal(failed.length, 0, JSON.stringify(failed.slice(0, 3)));
     for (let i = 0; i < 64; i++) {
-      assert.equal(await sha256(await Deno.readFile(`${out}/f${i}.bin`)), expected[i], `f${i}.bin`);
+      assert.equal(
+        await sha256Hex(await Deno.readFile(`${out}/f${i}.bin`)),
+        expected[i],
+        `f${i}.bin`,
+      );
     }
     for (let i = 0; i < 16; i++) {
       assert.equal(
-        await sha256(await Deno.readFile(`${root}/up${i}.bin`)),
+        await sha256Hex(await Deno.readFile(`${root}/up${i}.bin`)),
         expected[i],
         `up${i}.bin`,
       );

@@ -7,24 +7,18 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   type ClientOptions,
-  decodePacket,
   encodeAck,
-  encodePacket,
   OPCODE,
-  type Packet,
-  type ServerOptions,
-  serveTftp,
   TftpAbortError,
   TftpError,
   tftpGet,
   tftpGetBytes,
   tftpPut,
   TftpRemoteError,
-  type TftpServer,
   TftpTimeoutError,
   type TftpUrl,
-  type TransferRecord,
 } from "../mod.ts";
+import { concatBytes, sha256Hex } from "../lib/bytes.ts";
 import { type ImpairRule, startImpairProxy } from "../lib/udp/impair.ts";
 import {
   combineRules,
@@ -37,135 +31,26 @@ import {
   isRrq,
   randomLoss,
 } from "../lib/udp/impair_rules.ts";
-import { Prng } from "../lib/sim/prng.ts";
-
-/** Quick recovery from lost packets on loopback. */
-const FAST = { initialRtoMs: 100, minRtoMs: 20, retries: 10 } as const;
-/** Gives up quickly when the peer is gone. */
-const GIVE_UP = { initialRtoMs: 50, minRtoMs: 20, maxRtoMs: 200, retries: 3 } as const;
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", concat([bytes])));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+import {
+  canBindIpv6,
+  content,
+  exists,
+  FAST,
+  type Fixture,
+  GIVE_UP,
+  isRemote,
+  openFixture,
+  partFiles,
+  RawPeer,
+  request,
+  waitUntil,
+  within,
+} from "./_fixture.ts";
 
 async function assertSameBytes(path: string, expected: Uint8Array, what: string): Promise<void> {
   const actual = await Deno.readFile(path);
   assert.equal(actual.length, expected.length, `${what}: length`);
-  assert.equal(await sha256(actual), await sha256(expected), `${what}: SHA-256`);
-}
-
-function content(size: number, seed = size): Uint8Array {
-  return new Prng(seed).bytes(size);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, (e) => {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  });
-}
-
-async function partFiles(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.name.startsWith(".") && entry.name.endsWith(".part")) names.push(entry.name);
-  }
-  return names;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves with `promise`, or fails after `ms` (the timer is always cleared). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `check` every 10 ms until it returns true; fails after `ms`. */
-async function waitUntil(check: () => boolean, ms: number, what: string): Promise<void> {
-  for (let waited = 0; !check(); waited += 10) {
-    if (waited >= ms) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await delay(10);
-  }
-}
-
-/** A server on a temporary root, a local directory for the client, and the server's log. */
-interface Fixture extends AsyncDisposable {
-  base: string;
-  root: string;
-  local: string;
-  server: TftpServer;
-  records: TransferRecord[];
-  url(name: string, port?: number): string;
-}
-
-async function openFixture(options: ServerOptions = {}): Promise<Fixture> {
-  const base = await Deno.makeTempDir({ prefix: "tftpkit_loopback_" });
-  const root = join(base, "root");
-  const local = join(base, "local");
-  await Deno.mkdir(root);
-  await Deno.mkdir(local);
-  const records: TransferRecord[] = [];
-  let server: TftpServer;
-  try {
-    server = serveTftp({
-      root,
-      hostname: "127.0.0.1",
-      port: 0,
-      ...FAST,
-      ...options,
-      onTransfer: (record) => records.push(record),
-    });
-  } catch (error) {
-    await Deno.remove(base, { recursive: true });
-    throw error;
-  }
-  const host = server.addr.hostname.includes(":")
-    ? `[${server.addr.hostname}]`
-    : server.addr.hostname;
-  return {
-    base,
-    root,
-    local,
-    server,
-    records,
-    url: (name, port = server.addr.port) => `tftp://${host}:${port}/${name}`,
-    async [Symbol.asyncDispose]() {
-      try {
-        await server.shutdown();
-      } finally {
-        await Deno.remove(base, { recursive: true });
-      }
-    },
-  };
-}
-
-function isRemote(code: number): (error: unknown) => boolean {
-  return (error) => {
-    assert.ok(error instanceof TftpRemoteError, `expected TftpRemoteError, got ${error}`);
-    assert.equal(error.code, code, `error code (${error.message})`);
-    return true;
-  };
+  assert.equal(await sha256Hex(actual), await sha256Hex(expected), `${what}: SHA-256`);
 }
 
 const SIZES = [0, 1, 511, 512, 513, 1024, 1536, 3 * 1468, 3 * 1468 + 1, 3_000_000];
@@ -224,20 +109,11 @@ Deno.test("get and put: blksize 8, plain RFC 1350, and memory/stream endpoints",
   );
   assert.equal(result.stats.optionsAcknowledged, false);
   assert.deepEqual(result.stats.options, { blksize: 512, windowsize: 1 });
-  assert.equal(await sha256(concat(received)), await sha256(plain));
+  assert.equal(await sha256Hex(concatBytes(received)), await sha256Hex(plain));
   const stream = new Blob([plain.slice(0, 700), plain.slice(700)]).stream();
   await tftpPut(stream, fx.url("plain-up"), { ...FAST, noOptions: true });
   await assertSameBytes(join(fx.root, "plain-up"), plain, "plain put from a stream");
 });
-
-function canBindIpv6(): boolean {
-  try {
-    Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test({
   name: "get and put over IPv6 (::1)",
@@ -499,54 +375,13 @@ Deno.test("an AbortSignal cancels a transfer and leaves no file", async () => {
   assert.deepEqual(await partFiles(fx.local), []);
 });
 
-/** A raw UDP socket for crafted packets; at most one receive in flight. */
-class RawPeer implements AsyncDisposable {
-  readonly conn: Deno.DatagramConn;
-  #buffer = new Uint8Array(65536);
-  #pending: Promise<{ bytes: Uint8Array; from: Deno.NetAddr } | undefined> | undefined;
-
-  constructor(hostname = "127.0.0.1") {
-    this.conn = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
-  }
-
-  async send(packet: Packet | Uint8Array, port: number): Promise<void> {
-    const bytes = packet instanceof Uint8Array ? packet : encodePacket(packet);
-    await this.conn.send(bytes, { transport: "udp", hostname: "127.0.0.1", port });
-  }
-
-  /** The next datagram, decoded, or `undefined` after `ms` without one. */
-  async receive(ms: number): Promise<{ packet: Packet; from: Deno.NetAddr } | undefined> {
-    this.#pending ??= this.conn.receive(this.#buffer).then(
-      ([bytes, from]) => ({ bytes: bytes.slice(), from: from as Deno.NetAddr }),
-      () => undefined,
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)));
-    const got = await Promise.race([this.#pending, timeout]);
-    clearTimeout(timer);
-    if (got === "timeout") return undefined;
-    this.#pending = undefined;
-    if (got === undefined) throw new Error("Socket closed");
-    return { packet: decodePacket(got.bytes), from: got.from };
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.conn.close();
-    await this.#pending;
-  }
-}
-
-function rrq(filename: string): Packet {
-  return { opcode: OPCODE.RRQ, filename, mode: "octet", options: {} };
-}
-
 Deno.test("a request repeated from the same port starts one transfer", async () => {
   await using fx = await openFixture();
   const bytes = content(100, 10);
   await Deno.writeFile(join(fx.root, "once"), bytes);
   await using raw = new RawPeer();
-  await raw.send(rrq("once"), fx.server.addr.port);
-  await raw.send(rrq("once"), fx.server.addr.port);
+  await raw.send(request(OPCODE.RRQ, "once"), fx.server.addr.port);
+  await raw.send(request(OPCODE.RRQ, "once"), fx.server.addr.port);
   const tids = new Set<number>();
   // Collect for 500 ms (several server timeouts): a second transfer would show up here.
   for (let i = 0; i < 50; i++) {
@@ -572,7 +407,7 @@ Deno.test("a stranger on the transfer port gets ERROR 5; the transfer goes on", 
   await Deno.writeFile(join(fx.root, "f"), bytes);
   await using raw = new RawPeer();
   await using stranger = new RawPeer();
-  await raw.send(rrq("f"), fx.server.addr.port);
+  await raw.send(request(OPCODE.RRQ, "f"), fx.server.addr.port);
   const received: Uint8Array[] = [];
   let tid: number | undefined;
   for (let block = 1; block <= 4; block++) {
@@ -592,7 +427,7 @@ Deno.test("a stranger on the transfer port gets ERROR 5; the transfer goes on", 
     await raw.send(encodeAck(block), tid);
   }
   assert.equal(received.at(-1)!.length, 2000 - 3 * 512);
-  assert.deepEqual(concat(received), bytes);
+  assert.deepEqual(concatBytes(received), bytes);
   await waitUntil(() => fx.records.length === 1, 3000, "server log");
   assert.equal(fx.records[0].status, "complete");
   assert.equal(fx.records[0].stats?.strangers, 1);
@@ -637,7 +472,7 @@ Deno.test("handler hook: generated content, a refusal, a sink for writes", async
   const upload = content(9000, 13);
   await tftpPut(upload, fx.url("sink.bin"), FAST);
   assert.ok(sinkClosed, "the sink was closed before the final ACK");
-  assert.deepEqual(concat(written), upload);
+  assert.deepEqual(concatBytes(written), upload);
 });
 
 Deno.test("uploads appear atomically: a put cut off mid-way leaves nothing", async () => {

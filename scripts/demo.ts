@@ -11,6 +11,7 @@
 import { serveTftp, TftpError, tftpGet, type TransferResult } from "../mod.ts";
 import { formatBytes, formatRate, ProgressBar } from "../lib/cli/progress.ts";
 import { formatTrace } from "../lib/tftp/trace.ts";
+import { sha256Hex } from "../lib/bytes.ts";
 
 const SAMPLES: ReadonlyArray<{ name: string; size: number; why: string }> = [
   { name: "empty.bin", size: 0, why: "an empty file is one DATA packet with 0 bytes" },
@@ -39,11 +40,6 @@ function sampleBytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 function describe(result: TransferResult): string {
   const { stats } = result;
   const o = stats.options;
@@ -65,7 +61,7 @@ try {
   for (const [i, sample] of SAMPLES.entries()) {
     const bytes = sampleBytes(sample.size, i + 1);
     await Deno.writeFile(`${root}/${sample.name}`, bytes);
-    expected.set(sample.name, await sha256(bytes));
+    expected.set(sample.name, await sha256Hex(bytes));
   }
   await using server = serveTftp({ root, hostname: "127.0.0.1", port: 0 });
   const base = `tftp://127.0.0.1:${server.addr.port}`;
@@ -92,7 +88,7 @@ try {
       onProgress: bar ? (p) => bar.update(p.bytes) : undefined,
     });
     bar?.done();
-    const got = await sha256(await Deno.readFile(`${downloads}/${sample.name}`));
+    const got = await sha256Hex(await Deno.readFile(`${downloads}/${sample.name}`));
     const ok = got === expected.get(sample.name);
     if (!ok) failures++;
     say(

@@ -25,6 +25,7 @@ import {
   type TransferStats,
 } from "../tftp/engine/types.ts";
 import { type LinkProfile, type NetworkCounters, SimNetwork } from "./network.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** One side's ending. */
 export interface SimOutcome {
@@ -202,18 +203,11 @@ export function simulateTransfer(options: SimOptions): SimResult {
     if (next === undefined || next > maxVirtualMs) break;
     now = Math.max(now, next);
   }
-  const total = received.reduce((n, c) => n + c.length, 0);
-  const joined = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of received) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
   void encodePacket;
   return {
     client: outcomeOf(client, outcomes.get(client)),
     server: outcomeOf(server, server && outcomes.get(server)),
-    received: joined,
+    received: concatBytes(received),
     elapsedMs: now,
     steps,
     network: net.counters,

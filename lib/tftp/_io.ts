@@ -8,6 +8,7 @@
 
 import { ERROR_CODE } from "./packet/constants.ts";
 import { TftpError } from "./errors.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** Where received bytes go. */
 export interface Sink {
@@ -227,15 +228,7 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
       chunks.length = 0;
       return Promise.resolve();
     },
-    bytes: () => {
-      const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
-      }
-      return out;
-    },
+    bytes: () => concatBytes(chunks),
   };
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { formatTrace } from "./trace.ts";
+import { concatBytes } from "../bytes.ts";
 
 const V4 = { hostname: "127.0.0.1", port: 40123 };
 const V6 = { hostname: "::1", port: 40123 };
@@ -13,13 +14,7 @@ function datagram(...parts: (number | string | Uint8Array)[]): Uint8Array {
       ? new TextEncoder().encode(`${part}\0`)
       : part
   );
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 Deno.test("formatTrace describes requests with options and size", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { driveTransfer } from "./drive.ts";
+import { delay, within } from "./_wait.ts";
 import { Receiver } from "../tftp/engine/receiver.ts";
 import { Sender } from "../tftp/engine/sender.ts";
 import type { Peer, TransferEvent } from "../tftp/engine/types.ts";
@@ -73,19 +74,6 @@ function download(config = {}): Receiver {
 function upload(config = {}): Sender {
   const request = { opcode: OPCODE.WRQ, filename: "f", mode: "octet", options: {} } as const;
   return new Sender(0, { server: SERVER, request }, config);
-}
-
-/** Resolves with `promise`, or fails after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const never = () => new Promise<void>(() => {});
@@ -166,7 +154,7 @@ Deno.test("driveTransfer: slow hooks that each settle in time are no stall", asy
     stallTimeoutMs: 60,
     beforeWait: async () => {
       calls++;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await delay(25);
       if (!sender.wantsData) return;
       if (offered) sender.finish(performance.now());
       else sender.offer(performance.now(), new Uint8Array(600));

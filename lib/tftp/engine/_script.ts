@@ -8,9 +8,21 @@
 
 import { OPCODE } from "../packet/constants.ts";
 import { decodePacket } from "../packet/decode.ts";
+import type { NegotiatedOptions } from "../packet/options.ts";
 import type { TftpOptions } from "../packet/packet.ts";
 import type { Peer, TransferEvent, TransferMachine, Transmit } from "./types.ts";
 import { samePeer } from "./types.ts";
+
+/** The client's address in the engine tests. */
+export const CLIENT: Peer = { hostname: "127.0.0.1", port: 50000 };
+/** The server's well-known port, where requests go. */
+export const SERVER_PORT: Peer = { hostname: "127.0.0.1", port: 69 };
+/** The server's transfer ID: the port a transfer runs on. */
+export const SERVER_TID: Peer = { hostname: "127.0.0.1", port: 40001 };
+/** Someone who is not part of the transfer. */
+export const STRANGER: Peer = { hostname: "127.0.0.1", port: 9999 };
+/** Plain RFC 1350: 512-byte blocks, one at a time. */
+export const LOCKSTEP: NegotiatedOptions = { blksize: 512, windowsize: 1 };
 
 function describeOptions(options: TftpOptions): string {
   return Object.entries(options).map(([name, value]) => ` ${name}=${value}`).join("");

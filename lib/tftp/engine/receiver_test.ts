@@ -5,17 +5,22 @@ import { decodePacket } from "../packet/decode.ts";
 import { encodeAck, encodeData, encodeError, encodePacket } from "../packet/encode.ts";
 import type { NegotiatedOptions } from "../packet/options.ts";
 import type { TftpOptions } from "../packet/packet.ts";
+import { concatBytes } from "../../bytes.ts";
 import { Prng } from "../../sim/prng.ts";
-import { drain, events, sent, takeEvents } from "./_script.ts";
+import {
+  CLIENT,
+  drain,
+  events,
+  LOCKSTEP,
+  sent,
+  SERVER_PORT,
+  SERVER_TID,
+  STRANGER,
+  takeEvents,
+} from "./_script.ts";
 import { Receiver } from "./receiver.ts";
 import type { TransferConfig } from "./transfer.ts";
-import type { Peer, TransferEvent } from "./types.ts";
-
-const CLIENT: Peer = { hostname: "127.0.0.1", port: 50000 };
-const SERVER_PORT: Peer = { hostname: "127.0.0.1", port: 69 };
-const SERVER_TID: Peer = { hostname: "127.0.0.1", port: 40001 };
-const STRANGER: Peer = { hostname: "127.0.0.1", port: 9999 };
-const LOCKSTEP: NegotiatedOptions = { blksize: 512, windowsize: 1 };
+import type { TransferEvent } from "./types.ts";
 
 /** A server-side receiver (WRQ) answering with ACK 0 or the given OACK. */
 function serverReceiver(
@@ -41,13 +46,13 @@ function block(n: number, size: number, fill = n): Uint8Array {
 
 /** Data events joined, and the non-data event types. */
 function split(list: TransferEvent[]): { bytes: Uint8Array; other: string[] } {
-  const parts: number[] = [];
+  const parts: Uint8Array[] = [];
   const other: string[] = [];
   for (const e of list) {
-    if (e.type === "data") parts.push(...e.data);
+    if (e.type === "data") parts.push(e.data);
     else other.push(e.type);
   }
-  return { bytes: new Uint8Array(parts), other };
+  return { bytes: concatBytes(parts), other };
 }
 
 const TERMINATION: [number, number][] = [

@@ -3,18 +3,23 @@ import { TftpAbortError, TftpRemoteError, TftpTimeoutError } from "../errors.ts"
 import { OPCODE } from "../packet/constants.ts";
 import { encodeAck, encodeData, encodeError, encodePacket } from "../packet/encode.ts";
 import type { NegotiatedOptions } from "../packet/options.ts";
+import { concatBytes } from "../../bytes.ts";
 import { Prng } from "../../sim/prng.ts";
-import { drain, events, sent, takeEvents } from "./_script.ts";
+import {
+  CLIENT,
+  drain,
+  events,
+  LOCKSTEP,
+  sent,
+  SERVER_PORT,
+  SERVER_TID,
+  STRANGER,
+  takeEvents,
+} from "./_script.ts";
 import { Receiver } from "./receiver.ts";
 import { Sender } from "./sender.ts";
 import type { TransferConfig } from "./transfer.ts";
-import type { Peer, TransferEvent } from "./types.ts";
-
-const CLIENT: Peer = { hostname: "127.0.0.1", port: 50000 };
-const SERVER_PORT: Peer = { hostname: "127.0.0.1", port: 69 };
-const SERVER_TID: Peer = { hostname: "127.0.0.1", port: 40001 };
-const STRANGER: Peer = { hostname: "127.0.0.1", port: 9999 };
-const LOCKSTEP: NegotiatedOptions = { blksize: 512, windowsize: 1 };
+import type { TransferEvent } from "./types.ts";
 
 /** A server-side sender (RRQ) that already holds all of `data`. */
 function serverSender(
@@ -492,8 +497,7 @@ function runPair(size: number, windowsize: number, rollover: 0 | 1) {
     for (const e of takeEvents(tx)) if (e.type !== "negotiated") txEnd = e;
     if (moved === 0) break;
   }
-  const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((at, c) => (received.set(c, at), at + c.length), 0);
+  const received = concatBytes(chunks);
   return { data, wires, received, rxEnd, txEnd };
 }
 

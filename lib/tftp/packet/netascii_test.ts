@@ -5,6 +5,7 @@ import {
   NetasciiEncoder,
   netasciiEncodeStream,
 } from "./netascii.ts";
+import { concatBytes } from "../../bytes.ts";
 
 /** Bytes from a string of char codes below 256 (so "\0" and "\r" are single bytes). */
 function bytes(text: string): Uint8Array {
@@ -13,26 +14,14 @@ function bytes(text: string): Uint8Array {
 
 function encodeAll(input: Uint8Array): Uint8Array {
   const encoder = new NetasciiEncoder();
-  return concat([encoder.encode(input), encoder.flush()]);
+  return concatBytes([encoder.encode(input), encoder.flush()]);
 }
 
 function decodeChunks(chunks: Uint8Array[]): Uint8Array {
   const decoder = new NetasciiDecoder();
   const parts = chunks.map((chunk) => decoder.decode(chunk));
   parts.push(decoder.flush());
-  return concat(parts);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
@@ -64,7 +53,7 @@ async function throughStream(
   chunks: Uint8Array[],
   stream: TransformStream<Uint8Array, Uint8Array>,
 ): Promise<Uint8Array> {
-  return concat(await Array.fromAsync(ReadableStream.from(chunks).pipeThrough(stream)));
+  return concatBytes(await Array.fromAsync(ReadableStream.from(chunks).pipeThrough(stream)));
 }
 
 const ENCODE_VECTORS: [string, string][] = [
@@ -178,7 +167,7 @@ Deno.test("netascii round trip of 2000 seeded random arrays with random chunking
     const encoder = new NetasciiEncoder();
     const wireParts = randomChunks(input, random, 8).map((chunk) => encoder.encode(chunk));
     wireParts.push(encoder.flush());
-    const wire = concat(wireParts);
+    const wire = concatBytes(wireParts);
     assert.deepEqual(wire, encodeAll(input), `seed ${seed} case ${n}: chunked encode differs`);
     const back = decodeChunks(randomChunks(wire, random, 8));
     assert.deepEqual(back, input, `seed ${seed} case ${n}: round trip differs`);
@@ -187,7 +176,7 @@ Deno.test("netascii round trip of 2000 seeded random arrays with random chunking
 
 Deno.test("netasciiEncodeStream matches NetasciiEncoder", async () => {
   const chunks = [bytes("a\n"), bytes(""), bytes("\r"), bytes("plain"), bytes("\r\n")];
-  const expected = concat(chunks.map((chunk) => new NetasciiEncoder().encode(chunk)));
+  const expected = concatBytes(chunks.map((chunk) => new NetasciiEncoder().encode(chunk)));
   assert.deepEqual(expected, bytes("a\r\n\r\0plain\r\0\r\n"));
   assert.deepEqual(await throughStream(chunks, netasciiEncodeStream()), expected);
 });
