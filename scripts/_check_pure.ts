@@ -7,6 +7,7 @@
 
 const PURE = ["lib/tftp/packet", "lib/tftp/engine", "lib/sim"];
 const PURE_FILES = [
+  "lib/bytes.ts",
   "lib/tftp/errors.ts",
   "lib/tftp/url.ts",
   "lib/tftp/trace.ts",
