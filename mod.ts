@@ -27,3 +27,7 @@ export * from "./lib/tftp/server_path.ts";
 export * from "./lib/tftp/client.ts";
 export * from "./lib/tftp/server.ts";
 export * from "./lib/tftp/handler.ts";
+export * from "./lib/udp/impair.ts";
+export * from "./lib/udp/impair_rules.ts";
+export * from "./lib/pcap/format.ts";
+export * from "./lib/pcap/writer.ts";

@@ -28,7 +28,7 @@ export class UsageError extends Error {
 /** The three commands. */
 export type CommandName = "get" | "put" | "serve";
 
-/** Flags that decide what get, put and serve print. */
+/** Flags that decide what get, put and serve print or record. */
 export interface OutputFlags {
   /** `--json`: results or log lines as JSON. */
   readonly json: boolean;
@@ -36,6 +36,8 @@ export interface OutputFlags {
   readonly quiet: boolean;
   /** `--trace`: every datagram on stderr. */
   readonly trace: boolean;
+  /** `--pcap FILE`: every datagram sent and received, recorded in a pcap file. */
+  readonly pcap?: string;
 }
 
 /** Client transfer settings, as `ClientOptions` fields. */
@@ -87,6 +89,7 @@ const OUTPUT = {
   json: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   trace: { type: "boolean" },
+  pcap: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 const TIMING = { timeout: { type: "string" }, retries: { type: "string" } } as const;
@@ -214,8 +217,14 @@ function parseFlags<T extends typeof CLIENT | typeof SERVER>(
   return parsed;
 }
 
-function outputFlags(values: { json?: boolean; quiet?: boolean; trace?: boolean }): OutputFlags {
-  return { json: !!values.json, quiet: !!values.quiet, trace: !!values.trace };
+function outputFlags(
+  values: { json?: boolean; quiet?: boolean; trace?: boolean; pcap?: string },
+): OutputFlags {
+  const pcap = values.pcap;
+  if (pcap === "" || pcap === "-") {
+    throw new UsageError(`--pcap needs a file name, got ${JSON.stringify(pcap)}`);
+  }
+  return { json: !!values.json, quiet: !!values.quiet, trace: !!values.trace, pcap };
 }
 
 function clientCommand(command: "get" | "put", args: string[]): Command {
@@ -347,6 +356,8 @@ const CLIENT_TEXT = `Transfer options (get, put):
   --json               Print the result as one JSON line on stdout (on stderr when get
                        writes the file to stdout); failures too, as {"ok":false,...}
   --trace              Print every datagram sent and received on stderr
+  --pcap FILE          Record every datagram sent and received in FILE (pcap, for
+                       Wireshark or tshark -r); FILE is replaced
   -q, --quiet          No progress bar and no summary line; errors are still printed
   -h, --help           Show this help`;
 
@@ -363,6 +374,8 @@ const SERVER_TEXT = `Server options (serve):
   --retries N          Timeouts in a row before a transfer fails, 0-1000 (default 5)
   --json               Log each transfer as one JSON object per line
   --trace              Print every datagram sent and received on stderr
+  --pcap FILE          Record every datagram of every transfer in FILE (pcap); FILE is
+                       replaced, and complete once the server stopped
   -q, --quiet          Print only the "listening on HOST:PORT" line, no transfer log
   -h, --help           Show this help
 

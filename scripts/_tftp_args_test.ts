@@ -19,6 +19,7 @@ Deno.test("get: defaults and the output named after the remote file", () => {
     json: false,
     quiet: false,
     trace: false,
+    pcap: undefined,
   });
 });
 
@@ -101,6 +102,7 @@ Deno.test("serve: defaults and every server flag", () => {
     json: false,
     quiet: false,
     trace: false,
+    pcap: undefined,
   });
   const cmd = parseCommandLine([
     "serve",
@@ -202,6 +204,9 @@ Deno.test("usage errors: exact messages", () => {
       ["serve", ".", "--port-range", "0-8"],
       '--port-range must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got "0-8"',
     ],
+    [["get", "tftp://h/a", "--pcap"], "Option --pcap needs a value"],
+    [["get", "tftp://h/a", "--pcap", "-"], '--pcap needs a file name, got "-"'],
+    [["serve", ".", "--pcap="], '--pcap needs a file name, got ""'],
     [["serve", ".", "--max-blksize", "7"], "--max-blksize must be between 8 and 65464, got 7"],
     [
       ["serve", ".", "--max-windowsize", "0"],
@@ -215,6 +220,19 @@ Deno.test("usage errors: exact messages", () => {
       return true;
     });
   }
+});
+
+Deno.test("--pcap FILE on get, put and serve", () => {
+  const pcap = (...args: string[]) => {
+    const cmd = parseCommandLine(args);
+    return cmd.command !== "help" && cmd.pcap;
+  };
+  assert.equal(pcap("get", "tftp://h/a", "--pcap", "get.pcap"), "get.pcap");
+  assert.equal(pcap("put", "--pcap=put.pcap", "a", "tftp://h/a"), "put.pcap");
+  assert.equal(pcap("serve", ".", "--pcap", "dir/serve.pcap"), "dir/serve.pcap");
+  assert.equal(pcap("get", "tftp://h/a", "--pcap", "a.pcap", "--pcap", "b.pcap"), "b.pcap");
+  assert.ok(usage("get").includes("--pcap FILE"));
+  assert.ok(usage("serve").includes("--pcap FILE"));
 });
 
 Deno.test("a lone - and anything after -- are arguments, not options", () => {
@@ -242,6 +260,7 @@ Deno.test("usage: the whole text names every flag; a topic keeps to its own", ()
       "--mode",
       "--json",
       "--trace",
+      "--pcap FILE",
       "--quiet",
       "--host",
       "--port",

@@ -25,6 +25,8 @@ import {
   type TransferResult,
 } from "../mod.ts";
 import { ProgressBar } from "../lib/cli/progress.ts";
+import { openPcapWriter, type PcapWriter } from "../lib/pcap/writer.ts";
+import type { Peer } from "../lib/tftp/engine/types.ts";
 import { type Command, parseCommandLine, remoteBaseName, usage, UsageError } from "./_tftp_args.ts";
 import {
   describeFailure,
@@ -80,6 +82,38 @@ function onStopSignal(handler: (signal: StopSignal) => void): () => void {
   return remove;
 }
 
+/** Opens the `--pcap` file, if one was asked for. */
+async function openCapture(path: string | undefined): Promise<PcapWriter | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await openPcapWriter(path);
+  } catch (error) {
+    throw new Error(
+      `Cannot open capture file ${JSON.stringify(path)}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Closes the capture file; returns what went wrong instead of throwing. */
+async function closeCapture(pcap: PcapWriter | undefined): Promise<Error | undefined> {
+  return await pcap?.close().then(
+    () => undefined,
+    (error: unknown) => error instanceof Error ? error : new Error(String(error)),
+  );
+}
+
+/** The `onDatagram` hook for `--trace` and `--pcap`, or none when neither is on. */
+function datagramHook(trace: boolean, pcap: PcapWriter | undefined) {
+  if (!trace && !pcap) return undefined;
+  return (direction: "send" | "recv", peer: Peer, bytes: Uint8Array, local: Peer) => {
+    pcap?.write(
+      direction === "send" ? { from: local, to: peer, bytes } : { from: peer, to: local, bytes },
+    );
+    if (trace) err(`${formatTrace(direction, peer, bytes)}\n`);
+  };
+}
+
 /** Where get writes: the path given, or the remote base name inside a directory given. */
 async function resolveOutput(output: string, remotePath: string): Promise<string> {
   try {
@@ -93,7 +127,7 @@ async function resolveOutput(output: string, remotePath: string): Promise<string
 async function runClient(cmd: ClientCommand): Promise<number> {
   const toStdout = cmd.command === "get" && cmd.output === "-";
   // With get to stdout, stdout holds only the file: the JSON line goes to stderr instead.
-  const report = toStdout ? err : out;
+  const reportTo = toStdout ? err : out;
   const name = cmd.url.path.slice(cmd.url.path.lastIndexOf("/") + 1);
   let localName = cmd.command === "get" ? cmd.output : cmd.input;
   if (localName === "-") localName = cmd.command === "get" ? "stdout" : "stdin";
@@ -104,21 +138,22 @@ async function runClient(cmd: ClientCommand): Promise<number> {
     controller.abort(new TftpAbortError(`Interrupted by ${signal}`));
   });
   let bar: ProgressBar | undefined;
-  const options: ClientOptions = {
-    ...cmd.transfer,
-    signal: controller.signal,
-    onProgress: !cmd.quiet && !cmd.trace && Deno.stderr.isTerminal()
-      ? ({ bytes, total }) => {
-        bar ??= new ProgressBar({ label: name, total });
-        bar.update(bytes);
-      }
-      : undefined,
-    onDatagram: cmd.trace
-      ? (direction, peer, bytes) => err(`${formatTrace(direction, peer, bytes)}\n`)
-      : undefined,
-  };
-  let result: TransferResult;
+  let pcap: PcapWriter | undefined;
+  let result: TransferResult | undefined;
+  let failure: { error: unknown } | undefined;
   try {
+    pcap = await openCapture(cmd.pcap);
+    const options: ClientOptions = {
+      ...cmd.transfer,
+      signal: controller.signal,
+      onProgress: !cmd.quiet && !cmd.trace && Deno.stderr.isTerminal()
+        ? ({ bytes, total }) => {
+          bar ??= new ProgressBar({ label: name, total });
+          bar.update(bytes);
+        }
+        : undefined,
+      onDatagram: datagramHook(cmd.trace, pcap),
+    };
     if (cmd.command === "get") {
       const target = toStdout
         ? Deno.stdout.writable
@@ -130,20 +165,30 @@ async function runClient(cmd: ClientCommand): Promise<number> {
       result = await tftpPut(source, cmd.url, options);
     }
   } catch (error) {
-    if (bar) err("\n"); // end the unfinished bar line
-    const failure = describeFailure(error, localName);
-    if (cmd.json && failure.exitCode === 1) {
-      report(`${failureJson(cmd.command, cmd.urlText, failure)}\n`);
-    }
-    err(failure.text);
-    return stoppedBy ? SIGNAL_EXIT[stoppedBy] : failure.exitCode;
+    failure = { error };
   } finally {
     stopListening();
   }
+  const captureFailure = await closeCapture(pcap);
+  if (failure || !result) {
+    if (bar) err("\n"); // end the unfinished bar line
+    const report = describeFailure(failure?.error, localName);
+    if (cmd.json && report.exitCode === 1) {
+      reportTo(`${failureJson(cmd.command, cmd.urlText, report)}\n`);
+    }
+    err(report.text);
+    if (captureFailure) err(describeFailure(captureFailure).text);
+    return stoppedBy ? SIGNAL_EXIT[stoppedBy] : report.exitCode;
+  }
   bar?.update(result.stats.bytes); // tftpPut reports no progress after the last ACK
   bar?.done();
-  if (cmd.json) report(`${resultJson(cmd.command, cmd.urlText, result)}\n`);
+  if (cmd.json) reportTo(`${resultJson(cmd.command, cmd.urlText, result)}\n`);
   else if (!cmd.quiet) err(`${formatSummary(cmd.command, cmd.url.path, result)}\n`);
+  // The file arrived, but the capture asked for is incomplete: say so, exit 1.
+  if (captureFailure) {
+    err(describeFailure(captureFailure).text);
+    return 1;
+  }
   return 0;
 }
 
@@ -163,6 +208,7 @@ async function checkRoot(root: string): Promise<void> {
 async function runServe(cmd: ServeCommand): Promise<number> {
   await checkRoot(cmd.root);
   const { hostname, port } = cmd.server;
+  const pcap = await openCapture(cmd.pcap);
   let server: TftpServer;
   try {
     server = serveTftp({
@@ -171,11 +217,10 @@ async function runServe(cmd: ServeCommand): Promise<number> {
       onTransfer: cmd.quiet ? undefined : (record) => {
         out(`${cmd.json ? transferLogJson(record, new Date()) : formatTransferLog(record)}\n`);
       },
-      onDatagram: cmd.trace
-        ? (direction, peer, bytes) => err(`${formatTrace(direction, peer, bytes)}\n`)
-        : undefined,
+      onDatagram: datagramHook(cmd.trace, pcap),
     });
   } catch (error) {
+    await closeCapture(pcap);
     const hint = error instanceof Deno.errors.PermissionDenied && port > 0 && port < 1024
       ? `; ports below 1024 need privileges, try --port 6969`
       : "";
@@ -186,15 +231,24 @@ async function runServe(cmd: ServeCommand): Promise<number> {
   }
   const stop = Promise.withResolvers<void>();
   const stopListening = onStopSignal(() => stop.resolve());
+  let failure: { error: unknown } | undefined;
   try {
     out(`listening on ${formatHostPort(server.addr)}\n`);
     const stopped = await Promise.race([stop.promise.then(() => true), server.finished]);
     await server.shutdown();
     if (stopped !== true) throw new Error("The server stopped unexpectedly");
+  } catch (error) {
+    failure = { error };
   } finally {
     stopListening();
   }
-  return 0;
+  const captureFailure = await closeCapture(pcap);
+  if (!failure) {
+    if (captureFailure) throw captureFailure;
+    return 0;
+  }
+  if (captureFailure) err(describeFailure(captureFailure).text);
+  throw failure.error;
 }
 
 async function main(args: string[]): Promise<number> {

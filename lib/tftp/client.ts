@@ -74,8 +74,11 @@ export interface ClientOptions extends TransferConfig {
   signal?: AbortSignal;
   /** Called as the transfer progresses. */
   onProgress?: (progress: TransferProgress) => void;
-  /** Sees every datagram sent and received (for tracing). */
-  onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => void;
+  /**
+   * Sees every datagram sent and received (for tracing and captures); `local` is the
+   * client socket's address as bound (see `localAddress`).
+   */
+  onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array, local: Peer) => void;
 }
 
 /** What a finished transfer reports. */

@@ -63,8 +63,12 @@ export interface ServerOptions extends ServerTransferOptions {
   handler?: TftpHandler;
   /** Called once per finished, failed or refused transfer. */
   onTransfer?: (record: TransferRecord) => void;
-  /** Sees every datagram of every transfer. */
-  onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => void;
+  /**
+   * Sees every datagram of every transfer, and those on the request port. `local` is the
+   * server socket's address as bound: {@linkcode TftpServer.addr} for the request port, the
+   * transfer's own port otherwise (a wildcard host stays `0.0.0.0` or `::`).
+   */
+  onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array, local: Peer) => void;
 }
 
 /**
@@ -145,9 +149,10 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
       options.onTransfer?.(record);
     } catch { /* a logging hook must not stop the server */ }
   };
+  const requestPort: Peer = { hostname: addr.hostname, port: addr.port };
   const see = (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => {
     try {
-      options.onDatagram?.(direction, peer, bytes);
+      options.onDatagram?.(direction, peer, bytes, requestPort);
     } catch { /* a tracing hook must not stop the server */ }
   };
 

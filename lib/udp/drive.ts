@@ -24,8 +24,11 @@ export interface DriveHooks {
   onEvent?: (event: TransferEvent) => void | Promise<void>;
   /** Called before each waiting step; feed a sender here (awaited). */
   beforeWait?: () => void | Promise<void>;
-  /** Sees every datagram sent and received (for `--trace` and captures); errors are ignored. */
-  onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => void;
+  /**
+   * Sees every datagram sent and received (for `--trace` and captures); errors are ignored.
+   * `local` is the socket's own address as bound (a wildcard stays `0.0.0.0` or `::`).
+   */
+  onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array, local: Peer) => void;
   /** Cancels the transfer, even while a hook is pending: the peer gets ERROR 0. */
   signal?: AbortSignal;
   /** Receive buffer size in bytes. @default {65540} */
@@ -162,9 +165,11 @@ export async function driveTransfer(
     }
   };
 
+  const bound = conn.addr as Deno.NetAddr;
+  const local: Peer = { hostname: bound.hostname, port: bound.port };
   const see = (direction: "send" | "recv", peer: Peer, bytes: Uint8Array) => {
     try {
-      onDatagram?.(direction, peer, bytes);
+      onDatagram?.(direction, peer, bytes, local);
     } catch { /* a tracing hook must not end the transfer */ }
   };
 

@@ -11,6 +11,7 @@ import { TftpAbortError, TftpError } from "../tftp/errors.ts";
 
 const SERVER: Peer = { hostname: "127.0.0.1", port: 69 };
 const TID: Peer = { hostname: "127.0.0.1", port: 50001 };
+const LOCAL: Peer = { hostname: "0.0.0.0", port: 40000 };
 
 /** A datagram (or receive error) the fake socket delivers once `afterSends` went out. */
 type Incoming = ({ bytes: Uint8Array; from: Peer } | { error: Error }) & { afterSends?: number };
@@ -21,6 +22,8 @@ type Incoming = ({ bytes: Uint8Array; from: Peer } | { error: Error }) & { after
  * returns.
  */
 class FakeConn {
+  /** Where the socket is bound. */
+  readonly addr: Deno.NetAddr = { transport: "udp", ...LOCAL };
   sent: { bytes: Uint8Array; to: Peer }[] = [];
   sendError: (() => Error | undefined) | undefined;
   #incoming: Incoming[];
@@ -193,6 +196,26 @@ Deno.test("driveTransfer: an onDatagram hook that throws changes nothing", async
   assert.deepEqual(events.map((e) => e.type), ["negotiated", "data", "complete"]);
   assert.deepEqual(fake.opcodes(), [OPCODE.RRQ, OPCODE.ACK]);
   assert.equal(seen, 3);
+});
+
+Deno.test("driveTransfer: onDatagram sees each datagram with the socket's own address", async () => {
+  const data = new Uint8Array([1, 2, 3]);
+  const fake = new FakeConn([{ bytes: encodeData(1, data), from: TID }]);
+  const seen: string[] = [];
+  await driveTransfer(download(), fake.conn, {
+    onDatagram: (direction, peer, bytes, local) => {
+      const opcode = decodePacket(bytes).opcode;
+      seen.push(
+        `${direction} ${opcode} ${peer.hostname}:${peer.port} ${local.hostname}:${local.port}`,
+      );
+    },
+  });
+  fake.close();
+  assert.deepEqual(seen, [
+    "send 1 127.0.0.1:69 0.0.0.0:40000",
+    "recv 3 127.0.0.1:50001 0.0.0.0:40000",
+    "send 4 127.0.0.1:50001 0.0.0.0:40000",
+  ]);
 });
 
 Deno.test("driveTransfer: a send the socket may not make ends the transfer", async () => {

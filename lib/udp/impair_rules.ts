@@ -7,6 +7,10 @@
  * Rules compose with {@linkcode combineRules}: every rule sees every datagram (stateful rules
  * keep counting), and the first decision other than `"pass"` wins.
  *
+ * Targeted faults: {@linkcode dropNth}, {@linkcode dropBlock}, {@linkcode dropAck},
+ * {@linkcode dropFinalAck}, {@linkcode dropFirstOfEachKind}, {@linkcode duplicateEvery},
+ * {@linkcode delayEvery}. A lossy link: {@linkcode impairProfile} (or {@linkcode randomLoss}).
+ *
  * @module
  */
 
@@ -28,8 +32,21 @@ export interface ImpairDatagram {
   readonly index: number;
 }
 
+/**
+ * A datagram forwarded later. Delayed datagrams going the same way leave in the order they
+ * arrived (a shorter delay waits behind a longer one), except those marked `reorder`.
+ */
+export interface ImpairDelay {
+  /** How long to hold the datagram back, in milliseconds. */
+  readonly delayMs: number;
+  /** Send it twice when the delay is over. @default {false} */
+  readonly duplicate?: boolean;
+  /** Hold it back on its own, outside the in-order queue, so later datagrams overtake it. @default {false} */
+  readonly reorder?: boolean;
+}
+
 /** What happens to a datagram: forwarded, lost, sent twice, or forwarded later. */
-export type ImpairAction = "pass" | "drop" | "duplicate" | { readonly delayMs: number };
+export type ImpairAction = "pass" | "drop" | "duplicate" | ImpairDelay;
 
 /** Decides per datagram. */
 export interface ImpairRule {
@@ -337,5 +354,209 @@ export function combineRules(...rules: ImpairRule[]): ImpairRule {
       if (action === "pass") action = next;
     }
     return action;
+  };
+}
+
+function checkBlock(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new RangeError(`${name} must be an integer between 0 and 65535, got ${value}`);
+  }
+}
+
+/** Drops the first datagram matching `match` in each direction. */
+function dropFirstEachWay(match: PacketMatch): ImpairRule {
+  const dropped = { up: false, down: false };
+  return (datagram) => {
+    if (dropped[datagram.direction]) return "pass";
+    const packet = decodeOrUndefined(datagram.bytes);
+    if (!packet || !match(packet)) return "pass";
+    dropped[datagram.direction] = true;
+    return "drop";
+  };
+}
+
+/**
+ * Drops the first DATA with wire block number `block` in each direction it appears (once
+ * downstream for a download, once upstream for an upload). The rule counts over its whole
+ * life: use a fresh one per transfer to hit every transfer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeData } from "../tftp/packet/encode.ts";
+ * import { dropBlock } from "./impair_rules.ts";
+ * const rule = dropBlock(2);
+ * const data2 = { direction: "down" as const, bytes: encodeData(2, new Uint8Array(4)), index: 0 };
+ * assert.equal(rule(data2), "drop");
+ * assert.equal(rule(data2), "pass"); // the retransmission gets through
+ * assert.equal(rule({ ...data2, direction: "up" }), "drop");
+ * ```
+ */
+export function dropBlock(block: number): ImpairRule {
+  checkBlock("block", block);
+  return dropFirstEachWay(isData(block));
+}
+
+/**
+ * Drops the first ACK of wire block number `block` in each direction it appears.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeAck } from "../tftp/packet/encode.ts";
+ * import { dropAck } from "./impair_rules.ts";
+ * const rule = dropAck(0);
+ * const ack0 = { direction: "up" as const, bytes: encodeAck(0), index: 0 };
+ * assert.equal(rule({ ...ack0, bytes: encodeAck(1) }), "pass");
+ * assert.equal(rule(ack0), "drop");
+ * assert.equal(rule(ack0), "pass");
+ * ```
+ */
+export function dropAck(block: number): ImpairRule {
+  checkBlock("block", block);
+  return dropFirstEachWay(isAck(block));
+}
+
+/**
+ * Drops the first RRQ, the first WRQ, the first OACK, the first DATA, the first ACK and the
+ * first ERROR it sees, in whichever direction each comes: every kind of packet is lost once.
+ * (A lost ERROR is not sent again: the peer that should have received it times out.)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeAck, encodeData } from "../tftp/packet/encode.ts";
+ * import { dropFirstOfEachKind } from "./impair_rules.ts";
+ * const rule = dropFirstOfEachKind();
+ * const at = (bytes: Uint8Array) => ({ direction: "down" as const, bytes, index: 0 });
+ * assert.equal(rule(at(encodeData(1, new Uint8Array(1)))), "drop");
+ * assert.equal(rule(at(encodeData(1, new Uint8Array(1)))), "pass");
+ * assert.equal(rule(at(encodeAck(1))), "drop");
+ * ```
+ */
+export function dropFirstOfEachKind(): ImpairRule {
+  const dropped = new Set<number>();
+  return (datagram) => {
+    const packet = decodeOrUndefined(datagram.bytes);
+    if (!packet || dropped.has(packet.opcode)) return "pass";
+    dropped.add(packet.opcode);
+    return "drop";
+  };
+}
+
+/** Faults of one direction for {@linkcode impairProfile}. */
+export interface Faults {
+  /** Probability (0..1) that a datagram is lost. @default {0} */
+  loss?: number;
+  /** Probability (0..1) that a datagram is sent twice. @default {0} */
+  duplicate?: number;
+  /**
+   * Probability (0..1) that a datagram is held back by an extra random delay (between half
+   * of `reorderMs` and all of it), so that later ones overtake it. @default {0}
+   */
+  reorder?: number;
+  /** Delay of every datagram, in milliseconds. @default {0} */
+  delayMs?: number;
+  /**
+   * Extra random delay of every datagram, uniform in [0, `jitterMs`) milliseconds. Jitter
+   * alone never reorders: a datagram waits for the one before it. @default {0}
+   */
+  jitterMs?: number;
+  /** The longest extra hold-back of a reordered datagram, in milliseconds. @default {40} */
+  reorderMs?: number;
+}
+
+/** Directions of {@linkcode impairProfile}; a direction left out is not impaired. */
+export interface ImpairProfileOptions {
+  /** Faults of datagrams from the client to the server. @default {{}} */
+  up?: Faults;
+  /** Faults of datagrams from the server to the client. @default {{}} */
+  down?: Faults;
+}
+
+const FAULT_KEYS = ["loss", "duplicate", "reorder", "delayMs", "jitterMs", "reorderMs"] as const;
+const PROFILE_KEYS = ["up", "down"];
+
+function checkKeys(what: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`${what} has no option ${JSON.stringify(key)}; known: ${known}`);
+    }
+  }
+}
+
+function resolveFaults(direction: ImpairDirection, faults: Faults | undefined): Required<Faults> {
+  if (faults === undefined) faults = {};
+  if (typeof faults !== "object" || faults === null) {
+    throw new TypeError(`${direction} must be an object of faults, got ${String(faults)}`);
+  }
+  checkKeys(direction, faults, FAULT_KEYS);
+  const resolved = { loss: 0, duplicate: 0, reorder: 0, delayMs: 0, jitterMs: 0, reorderMs: 40 };
+  for (const key of FAULT_KEYS) {
+    const value = faults[key] ?? resolved[key];
+    const probability = !key.endsWith("Ms");
+    const ok = typeof value === "number" && value >= 0 &&
+      (probability ? value <= 1 : Number.isFinite(value));
+    if (!ok) {
+      throw new RangeError(
+        `${direction}.${key} must be ${
+          probability ? "a probability between 0 and 1" : "a finite number of ms >= 0"
+        }, got ${String(value)}`,
+      );
+    }
+    resolved[key] = value;
+  }
+  return resolved;
+}
+
+/** Seed of the down-direction generator, derived from the profile's seed. */
+const DOWN_SEED_MIX = 0x5bd1e995;
+
+/**
+ * Seeded network conditions per direction: loss, duplication, reordering, delay and jitter,
+ * like a lossy link. Every datagram draws the same five numbers from its direction's
+ * generator whatever happens to it, so the fate of the k-th datagram going one way depends
+ * only on `seed` and k (not on the other direction or on earlier fates).
+ *
+ * A lost datagram is dropped; otherwise it is sent twice with probability `duplicate`, and
+ * held back by `delayMs` plus jitter, plus a reordering hold-back with probability `reorder`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeAck } from "../tftp/packet/encode.ts";
+ * import { impairProfile } from "./impair_rules.ts";
+ * const a = impairProfile(7, { up: { loss: 0.3 }, down: { delayMs: 20 } });
+ * const b = impairProfile(7, { up: { loss: 0.3 }, down: { delayMs: 20 } });
+ * const ack = { direction: "up" as const, bytes: encodeAck(1), index: 0 };
+ * for (let i = 0; i < 20; i++) assert.equal(a({ ...ack, index: i }), b({ ...ack, index: i }));
+ * assert.deepEqual(a({ ...ack, direction: "down" }), { delayMs: 20 });
+ * ```
+ */
+export function impairProfile(seed: number, options: ImpairProfileOptions = {}): ImpairRule {
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new RangeError(`seed must be an integer between 0 and 4294967295, got ${seed}`);
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
+  checkKeys("options", options, PROFILE_KEYS);
+  const ways = {
+    up: { faults: resolveFaults("up", options.up), prng: new Prng(seed) },
+    down: { faults: resolveFaults("down", options.down), prng: new Prng(seed ^ DOWN_SEED_MIX) },
+  };
+  return (datagram) => {
+    const { faults, prng } = ways[datagram.direction];
+    const lost = prng.next() < faults.loss;
+    const twice = prng.next() < faults.duplicate;
+    const late = prng.next() < faults.reorder;
+    const jitter = prng.next() * faults.jitterMs;
+    const extra = faults.reorderMs * (0.5 + prng.next() / 2);
+    if (lost) return "drop";
+    const delayMs = faults.delayMs + jitter;
+    const duplicate = twice ? { duplicate: true } : {};
+    if (late) return { delayMs: delayMs + extra, reorder: true, ...duplicate };
+    if (faults.delayMs > 0 || faults.jitterMs > 0) return { delayMs, ...duplicate };
+    return twice ? "duplicate" : "pass";
   };
 }
