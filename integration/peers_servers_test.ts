@@ -25,6 +25,7 @@ import {
   dropFinalAck,
   dropNth,
   duplicateEvery,
+  impairProfile,
   type ImpairRule,
   isAck,
   isData,
@@ -99,6 +100,11 @@ interface LibraryPeer {
   rollover: { blksize: number; windowsize: number };
   /** Block size of the random-loss case. @default {8192} */
   lossBlksize?: number;
+  /**
+   * Also run 30 % random loss on a multi-MB file: only servers with an adaptive retransmit
+   * timer finish that in seconds (fixed multi-second timers would take many minutes).
+   */
+  heavyLoss?: boolean;
   /** Known bugs: case name -> reason. */
   xfail: Record<string, string>;
 }
@@ -161,7 +167,14 @@ const PEERS: LibraryPeer[] = [
     label: "tftpkit server",
     unavailable: () => undefined,
     start: (root, create) => {
-      const server = serveTftp({ root, hostname: "127.0.0.1", port: 0, allowCreate: create });
+      // Patient enough for the 30 % loss case (a block may be lost many times in a row).
+      const server = serveTftp({
+        root,
+        hostname: "127.0.0.1",
+        port: 0,
+        allowCreate: create,
+        retries: 30,
+      });
       return Promise.resolve({
         port: server.addr.port,
         url: (path, port = server.addr.port) => `tftp://127.0.0.1:${port}/${path}`,
@@ -174,6 +187,7 @@ const PEERS: LibraryPeer[] = [
     escapeCode: 2,
     refused: { code: 2, setup: "without allowCreate" },
     rollover: { blksize: 8, windowsize: 16 },
+    heavyLoss: true,
     xfail: {},
   },
 ];
@@ -265,8 +279,11 @@ async function throughProxy(
     rule,
   });
   await fn(proxy.addr.port);
-  const acted = proxy.counts.drop + proxy.counts.duplicate;
-  assert.ok(acted > 0, `the proxy dropped or duplicated nothing: ${JSON.stringify(proxy.counts)}`);
+  const acted = proxy.counts.drop + proxy.counts.duplicate + proxy.counts.reorder;
+  assert.ok(
+    acted > 0,
+    `the proxy dropped, duplicated or reordered nothing: ${JSON.stringify(proxy.counts)}`,
+  );
 }
 
 /** One cell: its name, its body, and optionally a bound on its time. */
@@ -364,7 +381,7 @@ function libraryCases(peer: LibraryPeer): Case<LibraryCtx>[] {
       },
     });
   }
-  cases.push(...lossCases(peer.lossBlksize), ...errorCases(peer));
+  cases.push(...lossCases(peer.lossBlksize, peer.heavyLoss ?? false), ...errorCases(peer));
   return cases;
 }
 
@@ -372,7 +389,7 @@ function libraryCases(peer: LibraryPeer): Case<LibraryCtx>[] {
  * The loss cases. `lossBlksize` keeps the random-loss case short: a server that only
  * retransmits on its own timer (tftpd-hpa: 1 s) costs that much per lost DATA.
  */
-function lossCases(lossBlksize = 8192): Case<LibraryCtx>[] {
+function lossCases(lossBlksize = 8192, heavyLoss = false): Case<LibraryCtx>[] {
   const size = 5 * 1468 + 100; // 6 blocks at the default blksize
   const getCase = (name: string, rule: () => ImpairRule): Case<LibraryCtx> => ({
     name,
@@ -410,6 +427,39 @@ function lossCases(lossBlksize = 8192): Case<LibraryCtx>[] {
         });
       },
     },
+    {
+      // Where the server grants windows, datagrams held back inside a window arrive after
+      // later ones; elsewhere (windowsize 1) they only arrive late.
+      name: "get windowsize 8, 20 % of DATA reordered inside the window (seed 5)",
+      limitMs: 20_000,
+      run: async ({ dirs, server }) => {
+        const bytes = await serve(dirs.root, "reordered", content(200_000, 5));
+        const rule = impairProfile(5, { down: { reorder: 0.2, reorderMs: 6 } });
+        await throughProxy(server, rule, async (port) => {
+          await getAndCheck(server.url("reordered", port), dirs.local, bytes, {
+            ...LOSSY,
+            windowsize: 8,
+          });
+        });
+      },
+    },
+    ...(heavyLoss
+      ? [{
+        name: "get 2 MB, 30 % random loss both ways (seed 9), blksize 1468 x windowsize 16",
+        limitMs: 90_000,
+        run: async ({ dirs, server }: LibraryCtx) => {
+          const bytes = await serve(dirs.root, "lossy30", content(2_000_000, 9));
+          await throughProxy(server, randomLoss(9, 0.3), async (port) => {
+            await getAndCheck(server.url("lossy30", port), dirs.local, bytes, {
+              ...LOSSY,
+              blksize: 1468,
+              windowsize: 16,
+              retries: 30,
+            });
+          });
+        },
+      }]
+      : []),
     putFinalAckCase("put, lost final ACK", {}),
     putFinalAckCase("put windowsize 1, lost final ACK", { windowsize: 1 }),
   ];
@@ -439,13 +489,17 @@ function putFinalAckCase(name: string, options: ClientOptions): Case<LibraryCtx>
  * flush and close the file (atftpd does), so wait, bounded, until it has the expected size.
  */
 async function readStored(path: string, size: number): Promise<Uint8Array> {
-  await waitUntil(() => {
-    try {
-      return Deno.statSync(path).size >= size;
-    } catch {
-      return false;
-    }
-  }, 2000, `${path} to reach ${size} bytes`).catch(() => {});
+  await waitUntil(
+    () => {
+      try {
+        return Deno.statSync(path).size >= size;
+      } catch {
+        return false;
+      }
+    },
+    2000,
+    `${path} to reach ${size} bytes`,
+  ).catch(() => {});
   return await Deno.readFile(path);
 }
 

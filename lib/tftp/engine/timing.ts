@@ -92,6 +92,7 @@ export class RetransmitTimer {
   #srtt: number | undefined;
   #rttvar = 0;
   #rto: number;
+  #estimate: number; // the timeout the round-trip estimate alone gives
   #backoff = 1;
   #sentAt = 0;
   #retransmitted = false;
@@ -103,6 +104,7 @@ export class RetransmitTimer {
   constructor(timing: ResolvedTiming) {
     this.#timing = timing;
     this.#rto = timing.timeoutMs ?? timing.initialRtoMs;
+    this.#estimate = this.#rto;
   }
 
   /** The current timeout, without backoff. */
@@ -132,12 +134,14 @@ export class RetransmitTimer {
   /**
    * The peer answered what was sent at `arm`: sample the round trip and reset the backoff.
    * After a retransmission no sample is taken (Karn's rule) and the backed-off timeout is
-   * kept (RFC 6298 §5.7), so a round trip that grew past the timeout is learnt, not
-   * retransmitted into forever.
+   * kept until the next sample (RFC 6298 §5.7), so a round trip that grew past the timeout
+   * is learnt, not retransmitted into forever. The kept value is the estimate times this
+   * backoff, never compounded across packets: under heavy random loss it would otherwise
+   * grow without bound.
    */
   acknowledge(now: number): void {
     if (this.#retransmitted && this.#timing.timeoutMs === undefined) {
-      this.#rto = Math.min(this.#timing.maxRtoMs, this.#rto * this.#backoff);
+      this.#rto = Math.min(this.#timing.maxRtoMs, this.#estimate * this.#backoff);
     } else if (this.#timing.timeoutMs === undefined) {
       const rtt = Math.max(0, now - this.#sentAt);
       if (this.#srtt === undefined) {
@@ -148,7 +152,8 @@ export class RetransmitTimer {
         this.#srtt = 0.875 * this.#srtt + 0.125 * rtt;
       }
       const { minRtoMs, maxRtoMs } = this.#timing;
-      this.#rto = Math.min(maxRtoMs, Math.max(minRtoMs, this.#srtt + 4 * this.#rttvar));
+      this.#estimate = Math.min(maxRtoMs, Math.max(minRtoMs, this.#srtt + 4 * this.#rttvar));
+      this.#rto = this.#estimate;
     }
     this.#backoff = 1;
     this.attempts = 0;

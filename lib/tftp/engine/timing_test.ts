@@ -45,3 +45,18 @@ Deno.test("retries: expire() returns false after `retries` expiries in a row", (
   assert.equal(timer.expire(700), false);
   assert.equal(timer.deadline, undefined);
 });
+
+Deno.test("the kept backed-off timeout never compounds across packets (heavy random loss)", () => {
+  const timer = new RetransmitTimer(resolveTimingOptions({}));
+  timer.arm(0);
+  timer.acknowledge(100); // estimate 300
+  let now = 100;
+  for (let i = 0; i < 10; i++) {
+    timer.arm(now);
+    now = timer.deadline!;
+    assert.ok(timer.expire(now)); // one loss per packet, backoff 2
+    now += 1;
+    timer.acknowledge(now);
+    assert.equal(timer.rtoMs, 600, `packet ${i}: estimate x 2, not x 2^${i + 1}`);
+  }
+});
