@@ -558,26 +558,24 @@ export async function runOurCli(
   args: readonly string[],
   timeoutMs = 30_000,
 ): ReturnType<typeof runPeer> {
-  return await netns.run(Deno.execPath(), [
-    "run",
-    "--allow-all",
-    "--config",
-    repoFile("deno.json"),
-    repoFile("scripts/tftp.ts"),
-    ...args,
-  ], { timeoutMs, env: { NO_COLOR: "1" } });
+  return await netns.run(Deno.execPath(), ourCliArgs(args), { timeoutMs, env: { NO_COLOR: "1" } });
 }
 
 /** Spawns our CLI inside `netns` without waiting for it (to act on it while it runs). */
 export function spawnOurCli(netns: Netns, args: readonly string[]): PeerProcess {
-  return netns.spawn(Deno.execPath(), [
+  return netns.spawn(Deno.execPath(), ourCliArgs(args), { env: { NO_COLOR: "1" } });
+}
+
+/** `deno run` arguments for scripts/tftp.ts with this repository's config. */
+function ourCliArgs(args: readonly string[]): string[] {
+  return [
     "run",
     "--allow-all",
     "--config",
     repoFile("deno.json"),
     repoFile("scripts/tftp.ts"),
     ...args,
-  ], { env: { NO_COLOR: "1" } });
+  ];
 }
 
 function repoFile(path: string): string {

@@ -41,21 +41,8 @@ function fileToken(name: string): string {
   return /^[\x21\x23-\x7e]+$/.test(name) ? name : terminalSafe(JSON.stringify(name));
 }
 
-/**
- * `host:port`, with brackets around an IPv6 address.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { formatHostPort } from "./_tftp_output.ts";
- * assert.equal(formatHostPort({ hostname: "::1", port: 69 }), "[::1]:69");
- * ```
- */
-export function formatHostPort(addr: { hostname: string; port: number }): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
+import { formatHostPort } from "./_cli.ts";
+export { formatHostPort };
 
 /** `message (TFTP error N)`, adding the suffix only when the message lacks it. */
 function withCode(message: string, code: number): string {

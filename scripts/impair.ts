@@ -22,45 +22,15 @@ import {
   ImpairUsageError,
   parseImpairCommandLine,
 } from "./_impair_args.ts";
+import { enterUserFolder, err, formatHostPort, onStopSignal, out } from "./_cli.ts";
 import { formatImpairReport, impairReportJson, impairReportOf } from "./_impair_report.ts";
 
 type RunCommand = Extract<ImpairCommand, { command: "run" }>;
 
-const encoder = new TextEncoder();
-
-function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
-}
-
-function out(text: string): void {
-  writeAll(Deno.stdout, text);
-}
-
-function err(text: string): void {
-  writeAll(Deno.stderr, text);
-}
-
-function hostPort(addr: { hostname: string; port: number }): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
 /** Resolves on the first SIGINT or SIGTERM, then stops listening for them. */
 function stopSignal(): Promise<void> {
   const { promise, resolve } = Promise.withResolvers<void>();
-  const added: ["SIGINT" | "SIGTERM", () => void][] = [];
-  const listener = () => {
-    for (const [signal, l] of added.splice(0)) Deno.removeSignalListener(signal, l);
-    resolve();
-  };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    try {
-      Deno.addSignalListener(signal, listener);
-      added.push([signal, listener]);
-    } catch { /* SIGTERM cannot be caught on Windows */ }
-  }
+  onStopSignal(() => resolve());
   return promise;
 }
 
@@ -92,14 +62,14 @@ async function run(cmd: RunCommand): Promise<number> {
   } catch (error) {
     await pcap?.close().catch(() => {});
     throw new Error(
-      `Cannot listen on ${hostPort({ hostname: cmd.hostname, port: cmd.port })}: ${
+      `Cannot listen on ${formatHostPort({ hostname: cmd.hostname, port: cmd.port })}: ${
         (error as Error).message
       }`,
       { cause: error },
     );
   }
   const stopped = stopSignal();
-  out(`listening on ${hostPort(proxy.addr)}\n`);
+  out(`listening on ${formatHostPort(proxy.addr)}\n`);
   await stopped;
   await proxy.close();
   const report = impairReportOf(cmd.seed, proxy);
@@ -122,16 +92,6 @@ async function main(args: string[]): Promise<number> {
     if (usage) err("Run with --help for usage.\n");
     return usage ? 2 : 1;
   }
-}
-
-/**
- * `deno task` runs in the folder of deno.json; it passes the user's folder as INIT_CWD, so
- * that a relative `--pcap` path means what the user typed.
- */
-function enterUserFolder(): void {
-  const query = Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" });
-  const folder = query.state === "granted" ? Deno.env.get("INIT_CWD") : undefined;
-  if (folder) Deno.chdir(folder);
 }
 
 if (import.meta.main) {

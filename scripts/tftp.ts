@@ -27,6 +27,7 @@ import {
 import { ProgressBar } from "../lib/cli/progress.ts";
 import { openPcapWriter, type PcapWriter } from "../lib/pcap/writer.ts";
 import type { Peer } from "../lib/tftp/engine/types.ts";
+import { enterUserFolder, err, onStopSignal, out, type StopSignal } from "./_cli.ts";
 import { type Command, parseCommandLine, remoteBaseName, usage, UsageError } from "./_tftp_args.ts";
 import {
   describeFailure,
@@ -40,47 +41,9 @@ import {
 
 type ClientCommand = Extract<Command, { command: "get" | "put" }>;
 type ServeCommand = Extract<Command, { command: "serve" }>;
-type StopSignal = "SIGINT" | "SIGTERM";
 
 /** Exit status after a signal interrupted get or put: 128 + the signal number. */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
-const encoder = new TextEncoder();
-
-function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
-}
-
-function out(text: string): void {
-  writeAll(Deno.stdout, text);
-}
-
-function err(text: string): void {
-  writeAll(Deno.stderr, text);
-}
-
-/**
- * Calls `handler` on the first SIGINT or SIGTERM, then stops listening, so that a second
- * signal ends the process the default way. Returns a function that stops listening.
- */
-function onStopSignal(handler: (signal: StopSignal) => void): () => void {
-  const added: [StopSignal, () => void][] = [];
-  const remove = () => {
-    for (const [signal, listener] of added.splice(0)) Deno.removeSignalListener(signal, listener);
-  };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    const listener = () => {
-      remove();
-      handler(signal);
-    };
-    try {
-      Deno.addSignalListener(signal, listener);
-      added.push([signal, listener]);
-    } catch { /* SIGTERM cannot be caught on Windows */ }
-  }
-  return remove;
-}
 
 /** Opens the `--pcap` file, if one was asked for. */
 async function openCapture(path: string | undefined): Promise<PcapWriter | undefined> {
@@ -268,16 +231,6 @@ async function main(args: string[]): Promise<number> {
     err(failure.text);
     return failure.exitCode;
   }
-}
-
-/**
- * `deno task` runs in the folder of deno.json; it passes the user's folder as INIT_CWD.
- * Relative paths (outputs, inputs, the served root) then mean what the user typed.
- */
-function enterUserFolder(): void {
-  const query = Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" });
-  const folder = query.state === "granted" ? Deno.env.get("INIT_CWD") : undefined;
-  if (folder) Deno.chdir(folder);
 }
 
 if (import.meta.main) {
