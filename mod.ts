@@ -31,3 +31,5 @@ export * from "./lib/udp/impair.ts";
 export * from "./lib/udp/impair_rules.ts";
 export * from "./lib/pcap/format.ts";
 export * from "./lib/pcap/writer.ts";
+export * from "./lib/ip/ipv4.ts";
+export * from "./lib/ip/ports.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-const PURE = ["lib/tftp/packet", "lib/tftp/engine", "lib/sim"];
+const PURE = ["lib/tftp/packet", "lib/tftp/engine", "lib/sim", "lib/ip"];
 const PURE_FILES = [
   "lib/bytes.ts",
   "lib/tftp/errors.ts",
