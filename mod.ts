@@ -33,3 +33,7 @@ export * from "./lib/pcap/format.ts";
 export * from "./lib/pcap/writer.ts";
 export * from "./lib/ip/ipv4.ts";
 export * from "./lib/ip/ports.ts";
+export * from "./lib/tcp/errors.ts";
+export * from "./lib/tcp/frame.ts";
+export * from "./lib/tcp/server.ts";
+export * from "./lib/tcp/client.ts";

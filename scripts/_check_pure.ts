@@ -16,6 +16,8 @@ const PURE_FILES = [
   "lib/pcap/format.ts",
   "lib/pcap/_ip.ts",
   "lib/udp/impair_rules.ts",
+  "lib/tcp/frame.ts",
+  "lib/tcp/errors.ts",
 ];
 const FORBIDDEN =
   /\bDeno\.|\bsetTimeout\b|\bsetInterval\b|\bDate\.now\b|\bperformance\.now\b|\bMath\.random\b|\bnew Date\(/;
