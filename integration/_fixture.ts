@@ -199,3 +199,13 @@ export function isRemote(code: number, message?: string): (error: unknown) => bo
     return true;
   };
 }
+
+/**
+ * Environment for child processes of the tests: this one's, without RUST_BACKTRACE (Deno
+ * would append a backtrace to its errors) and without INIT_CWD (set by `deno task`; our CLIs
+ * would enter that folder instead of the test's working directory), and with NO_COLOR.
+ */
+export const CHILD_ENV: Record<string, string> = Object.fromEntries(
+  Object.entries({ ...Deno.env.toObject(), NO_COLOR: "1" })
+    .filter(([k]) => k !== "RUST_BACKTRACE" && k !== "INIT_CWD"),
+);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sha256Hex } from "../lib/bytes.ts";
 import { content, exists } from "./_fixture.ts";
+import { CHILD_ENV } from "./_fixture.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = join(REPO, "scripts", "tftp.ts");
@@ -17,10 +18,7 @@ const CONFIG = join(REPO, "deno.json");
 const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write"];
 const PROCESS_LIMIT_MS = 15_000;
 const WAIT_MS = 8_000;
-/** This environment sets RUST_BACKTRACE; Deno would append a backtrace to its errors. */
-const ENV = Object.fromEntries(
-  Object.entries({ ...Deno.env.toObject(), NO_COLOR: "1" }).filter(([k]) => k !== "RUST_BACKTRACE"),
-);
+const ENV = CHILD_ENV;
 
 const decoder = new TextDecoder();
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { tftpGet } from "../mod.ts";
 import { sha256Hex } from "../lib/bytes.ts";
 import { content, openFixture, within } from "./_fixture.ts";
+import { CHILD_ENV } from "./_fixture.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = join(REPO, "scripts", "impair.ts");
@@ -18,10 +19,7 @@ const PROCESS_LIMIT_MS = 60_000;
 const WAIT_MS = 10_000;
 /** Recovers quickly from the proxy's losses, and keeps trying through bursts of them. */
 const TIMING = { initialRtoMs: 100, minRtoMs: 20, retries: 20 } as const;
-/** This environment sets RUST_BACKTRACE; Deno would append a backtrace to its errors. */
-const ENV = Object.fromEntries(
-  Object.entries({ ...Deno.env.toObject(), NO_COLOR: "1" }).filter(([k]) => k !== "RUST_BACKTRACE"),
-);
+const ENV = CHILD_ENV;
 
 /** An `impair.ts` child whose stdout and stderr are collected as they arrive. */
 class ImpairProcess implements AsyncDisposable {

@@ -6,15 +6,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeIpv4 } from "../lib/ip/ipv4.ts";
 import { describePort } from "../lib/ip/ports.ts";
+import { CHILD_ENV } from "./_fixture.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = join(REPO, "scripts", "ip.ts");
 const CONFIG = join(REPO, "deno.json");
 const PROCESS_LIMIT_MS = 60_000;
-/** This environment sets RUST_BACKTRACE; Deno would append a backtrace to its errors. */
-const ENV = Object.fromEntries(
-  Object.entries({ ...Deno.env.toObject(), NO_COLOR: "1" }).filter(([k]) => k !== "RUST_BACKTRACE"),
-);
+const ENV = CHILD_ENV;
 
 async function ip(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {

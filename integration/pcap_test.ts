@@ -14,6 +14,7 @@ import { openPcapWriter, type PcapWriter } from "../lib/pcap/writer.ts";
 import { serveTftp, tftpGet, tftpPut, type TftpServer } from "../mod.ts";
 import type { Peer } from "../lib/tftp/engine/types.ts";
 import { canBindIpv6, content, within } from "./_fixture.ts";
+import { CHILD_ENV } from "./_fixture.ts";
 
 const TSHARK = "tshark";
 /** Timers far beyond a loopback round trip: no retransmit can disturb the sequences. */
@@ -384,10 +385,7 @@ Deno.test("openPcapWriter: bad datagrams never throw into the caller; close repo
 // The command line: --pcap on serve, get and put.
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-/** This environment sets RUST_BACKTRACE; Deno would append a backtrace to its errors. */
-const ENV = Object.fromEntries(
-  Object.entries({ ...Deno.env.toObject(), NO_COLOR: "1" }).filter(([k]) => k !== "RUST_BACKTRACE"),
-);
+const ENV = CHILD_ENV;
 
 function cli(args: string[], stdout: "piped" | "null" = "piped"): Deno.Command {
   return new Deno.Command(Deno.execPath(), {

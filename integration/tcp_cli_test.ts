@@ -9,16 +9,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sha256Hex } from "../lib/bytes.ts";
 import { content, exists, partFiles, within } from "./_fixture.ts";
+import { CHILD_ENV } from "./_fixture.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = join(REPO, "scripts", "tcp.ts");
 const CONFIG = join(REPO, "deno.json");
 const PROCESS_LIMIT_MS = 30_000;
 const WAIT_MS = 10_000;
-/** This environment sets RUST_BACKTRACE; Deno would append a backtrace to its errors. */
-const ENV = Object.fromEntries(
-  Object.entries({ ...Deno.env.toObject(), NO_COLOR: "1" }).filter(([k]) => k !== "RUST_BACKTRACE"),
-);
+const ENV = CHILD_ENV;
 
 function command(args: string[], cwd?: string): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
