@@ -6,82 +6,19 @@
 // deadline.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { tftpGet } from "../mod.ts";
 import { sha256Hex } from "../lib/bytes.ts";
 import { content, openFixture, within } from "./_fixture.ts";
-import { CHILD_ENV } from "./_fixture.ts";
+import { ScriptProcess } from "./_script_process.ts";
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
-const SCRIPT = join(REPO, "scripts", "impair.ts");
-const CONFIG = join(REPO, "deno.json");
 const PROCESS_LIMIT_MS = 60_000;
 const WAIT_MS = 10_000;
 /** Recovers quickly from the proxy's losses, and keeps trying through bursts of them. */
 const TIMING = { initialRtoMs: 100, minRtoMs: 20, retries: 20 } as const;
-const ENV = CHILD_ENV;
 
-/** An `impair.ts` child whose stdout and stderr are collected as they arrive. */
-class ImpairProcess implements AsyncDisposable {
-  out = "";
-  err = "";
-  readonly #child: Deno.ChildProcess;
-  readonly #pumps: Promise<unknown>;
-  #exited = false;
-
-  constructor(args: string[]) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--config", CONFIG, SCRIPT, ...args],
-      env: ENV,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(PROCESS_LIMIT_MS),
-    }).spawn();
-    const pump = async (stream: ReadableStream<Uint8Array>, into: "out" | "err") => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) this[into] += text;
-    };
-    this.#pumps = Promise.all([pump(this.#child.stdout, "out"), pump(this.#child.stderr, "err")]);
-    this.#child.status.then(() => (this.#exited = true));
-  }
-
-  /** The port from the `listening on 127.0.0.1:PORT` line, waiting up to `WAIT_MS`. */
-  async listening(): Promise<number> {
-    const until = Date.now() + WAIT_MS;
-    for (let i = 0; i < 10_000 && Date.now() < until && !this.#exited; i++) {
-      const match = /^listening on 127\.0\.0\.1:([0-9]+)\n/.exec(this.out);
-      if (match) return Number(match[1]);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`No "listening on" line;\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-  }
-
-  /**
-   * Sends `signal` (unless the child already ended; none: let it end by itself) and waits
-   * for its exit status and all of its output.
-   */
-  async exit(signal?: Deno.Signal): Promise<number> {
-    if (signal && !this.#exited) {
-      try {
-        Deno.kill(this.#child.pid, signal);
-      } catch { /* exited meanwhile */ }
-    }
-    const { code } = await within(this.#child.status, WAIT_MS, "impair.ts to exit");
-    await within(this.#pumps, WAIT_MS, "impair.ts output");
-    return code;
-  }
-
-  /** Kills the child by its PID if it still runs, and waits for it. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#exited) {
-      try {
-        Deno.kill(this.#child.pid, "SIGKILL");
-      } catch { /* exited meanwhile */ }
-    }
-    await this.#child.status;
-    await this.#pumps.catch(() => {});
-  }
+/** An `impair.ts` child. */
+function impairProcess(args: string[]): ScriptProcess {
+  return new ScriptProcess("impair.ts", args, { limitMs: PROCESS_LIMIT_MS, waitMs: WAIT_MS });
 }
 
 /** The UDP payloads of a pcap file of IPv4 packets (link type raw), checking its layout. */
@@ -107,7 +44,7 @@ Deno.test("impair CLI: a 300 KB get through seeded loss, duplication and reorder
   await Deno.writeFile(join(fx.root, "big.bin"), bytes);
   const pcap = join(fx.base, "through.pcap");
   const target = `127.0.0.1:${fx.server.addr.port}`;
-  await using proxy = new ImpairProcess([
+  await using proxy = impairProcess([
     ...["--target", target, "--seed", "7", "--loss", "0.1", "--dup", "0.05"],
     ...["--reorder", "0.05", "--drop-first", "--json", "--pcap", pcap],
   ]);
@@ -156,7 +93,7 @@ Deno.test("impair CLI: targeted drops are counted per direction in the table", a
   await using fx = await openFixture();
   const bytes = content(10_000, 99);
   await Deno.writeFile(join(fx.root, "small.bin"), bytes);
-  await using proxy = new ImpairProcess([
+  await using proxy = impairProcess([
     ...["--target", `127.0.0.1:${fx.server.addr.port}`, "--port", "0"],
     ...["--drop-block", "2", "--drop-block", "3", "--drop-ack", "1"],
   ]);
@@ -183,7 +120,7 @@ Deno.test("impair CLI: targeted drops are counted per direction in the table", a
 
 Deno.test("impair CLI: usage errors exit 2, a busy port exits 1", async () => {
   {
-    await using proxy = new ImpairProcess(["--target", "127.0.0.1:69", "--loss", "2"]);
+    await using proxy = impairProcess(["--target", "127.0.0.1:69", "--loss", "2"]);
     assert.equal(await proxy.exit(), 2);
     assert.equal(proxy.out, "");
     assert.equal(
@@ -192,14 +129,14 @@ Deno.test("impair CLI: usage errors exit 2, a busy port exits 1", async () => {
     );
   }
   {
-    await using proxy = new ImpairProcess(["--help"]);
+    await using proxy = impairProcess(["--help"]);
     assert.equal(await proxy.exit(), 0);
     assert.ok(proxy.out.startsWith("impair.ts: a fault-injecting UDP proxy"), proxy.out);
   }
   const busy = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   try {
     const busyPort = (busy.addr as Deno.NetAddr).port;
-    await using proxy = new ImpairProcess(["--target", "127.0.0.1:69", "--port", String(busyPort)]);
+    await using proxy = impairProcess(["--target", "127.0.0.1:69", "--port", String(busyPort)]);
     assert.equal(await proxy.exit(), 1);
     assert.match(proxy.err, new RegExp(`^error: Cannot listen on 127\\.0\\.0\\.1:${busyPort}: `));
   } finally {

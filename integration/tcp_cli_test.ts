@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sha256Hex } from "../lib/bytes.ts";
-import { content, exists, partFiles, within } from "./_fixture.ts";
-import { CHILD_ENV } from "./_fixture.ts";
+import { CHILD_ENV, content, exists, partFiles } from "./_fixture.ts";
+import { ScriptProcess } from "./_script_process.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = join(REPO, "scripts", "tcp.ts");
@@ -40,56 +40,12 @@ async function run(
   return { code, stdout, stderr: new TextDecoder().decode(stderr) };
 }
 
-/** A `tcp.ts serve` child whose stdout and stderr are collected as they arrive. */
-class ServeProcess implements AsyncDisposable {
-  out = "";
-  err = "";
-  readonly #child: Deno.ChildProcess;
-  readonly #pumps: Promise<unknown>;
-  #exited = false;
-
-  constructor(args: string[]) {
-    this.#child = command(["serve", ...args]).spawn();
-    const pump = async (stream: ReadableStream<Uint8Array>, into: "out" | "err") => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) this[into] += text;
-    };
-    this.#pumps = Promise.all([pump(this.#child.stdout, "out"), pump(this.#child.stderr, "err")]);
-    this.#child.status.then(() => (this.#exited = true));
-  }
-
-  /** The port from the `listening on 127.0.0.1:PORT` line, waiting up to `WAIT_MS`. */
-  async listening(): Promise<number> {
-    const until = Date.now() + WAIT_MS;
-    for (let i = 0; i < 10_000 && Date.now() < until && !this.#exited; i++) {
-      const match = /^listening on 127\.0\.0\.1:([0-9]+)\n$/.exec(this.out);
-      if (match) return Number(match[1]);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`No "listening on" line;\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-  }
-
-  /** Sends `signal` unless the child already ended, and waits for its status and output. */
-  async exit(signal?: Deno.Signal): Promise<number> {
-    if (signal && !this.#exited) {
-      try {
-        Deno.kill(this.#child.pid, signal);
-      } catch { /* exited meanwhile */ }
-    }
-    const { code } = await within(this.#child.status, WAIT_MS, "tcp.ts serve to exit");
-    await within(this.#pumps, WAIT_MS, "tcp.ts serve output");
-    return code;
-  }
-
-  /** Kills the child by its PID if it still runs, and waits for it. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#exited) {
-      try {
-        Deno.kill(this.#child.pid, "SIGKILL");
-      } catch { /* exited meanwhile */ }
-    }
-    await this.#child.status;
-    await this.#pumps.catch(() => {});
-  }
+/** A `tcp.ts serve` child. */
+function serveProcess(args: string[]): ScriptProcess {
+  return new ScriptProcess("tcp.ts", ["serve", ...args], {
+    limitMs: PROCESS_LIMIT_MS,
+    waitMs: WAIT_MS,
+  });
 }
 
 /** A temporary directory with `root/` (served) and `local/` (the client's folder). */
@@ -112,7 +68,7 @@ Deno.test("tcp CLI: serve, get to a file and to stdout, missing file, SIGTERM", 
   await Deno.mkdir(join(dirs.root, "boot"));
   await Deno.writeFile(join(dirs.root, "boot", "big.bin"), bytes);
   await Deno.writeFile(join(dirs.root, "empty"), new Uint8Array(0));
-  await using server = new ServeProcess([dirs.root, "--host", "127.0.0.1", "--port", "0"]);
+  await using server = serveProcess([dirs.root, "--host", "127.0.0.1", "--port", "0"]);
   const address = `127.0.0.1:${await server.listening()}`;
 
   // Default output: the name's base name in the current folder.
@@ -157,7 +113,7 @@ Deno.test("tcp CLI: raw mode serve and get; SIGINT stops the server", async () =
   await using dirs = await tempDirs();
   const bytes = content(300_000, 0x5a5);
   await Deno.writeFile(join(dirs.root, "raw.bin"), bytes);
-  await using server = new ServeProcess([
+  await using server = serveProcess([
     dirs.root,
     "--raw",
     "--host=127.0.0.1",
