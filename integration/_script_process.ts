@@ -61,6 +61,11 @@ export class ScriptProcess implements AsyncDisposable {
     this.#child.status.then(() => (this.#exited = true));
   }
 
+  /** The child's process ID (for `/proc/<pid>/status`). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** The port from the `listening on 127.0.0.1:PORT` line. */
   async listening(): Promise<number> {
     const until = Date.now() + this.#waitMs;
