@@ -5,7 +5,7 @@
  * @module
  */
 
-const PURE = ["lib/tftp/packet", "lib/tftp/engine", "lib/sim", "lib/ip"];
+const PURE = ["lib/tftp/packet", "lib/tftp/engine", "lib/sim", "lib/ip", "lib/text"];
 const PURE_FILES = [
   "lib/bytes.ts",
   "lib/tftp/errors.ts",
@@ -15,6 +15,7 @@ const PURE_FILES = [
   // lib/pcap/writer.ts writes files: only the format is pure.
   "lib/pcap/format.ts",
   "lib/pcap/_ip.ts",
+  "lib/conformance/check.ts",
   "lib/udp/impair_rules.ts",
   "lib/tcp/frame.ts",
   "lib/tcp/errors.ts",
