@@ -82,6 +82,11 @@ Deno.test("tcp CLI: serve, get to a file and to stdout, missing file, SIGTERM", 
   assert.deepEqual([piped.code, piped.stderr], [0, ""]);
   assert.equal(await sha256Hex(piped.stdout), await sha256Hex(bytes));
 
+  // The same file by URL.
+  const byUrl = await run(["get", `tcp://${address}/boot/big.bin`, join(dirs.local, "u.bin")]);
+  assert.deepEqual([byUrl.code, byUrl.stderr], [0, ""]);
+  assert.deepEqual(await Deno.readFile(join(dirs.local, "u.bin")), bytes);
+
   // An empty file is a success, and is created.
   const empty = await run(["get", address, "empty", join(dirs.local, "e")]);
   assert.deepEqual([empty.code, empty.stderr], [0, ""]);
@@ -100,8 +105,21 @@ Deno.test("tcp CLI: serve, get to a file and to stdout, missing file, SIGTERM", 
   assert.match(escape.stderr, /^error: .*\((?:DENIED|NOT_FOUND)\)\n$/);
 
   assert.equal(await server.exit("SIGTERM"), 0);
-  assert.equal(server.err, "");
   assert.match(server.out, /^listening on 127\.0\.0\.1:[0-9]+\n$/);
+  // One line per request on stderr, peer port and time made fixed.
+  const log = server.err.replace(/^127\.0\.0\.1:[0-9]+ /gm, "P ").replace(
+    / in [0-9]+ ms$/gm,
+    " in T",
+  );
+  assert.deepEqual(log.split("\n").sort(), [
+    "",
+    'P GET ../x DENIED Access violation: ".." is not allowed',
+    "P GET boot/big.bin OK 1500000 B in T",
+    "P GET boot/big.bin OK 1500000 B in T",
+    "P GET boot/big.bin OK 1500000 B in T",
+    "P GET empty OK 0 B in T",
+    "P GET nope.bin NOT_FOUND File not found",
+  ]);
 
   // Nobody listens any more.
   const refused = await run(["get", address, "boot/big.bin", "-"]);
@@ -115,6 +133,7 @@ Deno.test("tcp CLI: raw mode serve and get; SIGINT stops the server", async () =
   await Deno.writeFile(join(dirs.root, "raw.bin"), bytes);
   await using server = serveProcess([
     dirs.root,
+    "--quiet",
     "--raw",
     "--host=127.0.0.1",
     "--port=0",

@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { serveTcpFiles, type TcpFileServer } from "../lib/tcp/server.ts";
+import type { TcpRequestRecord } from "../lib/tcp/request_log.ts";
 import { tcpGet } from "../lib/tcp/client.ts";
+import { formatTcpUrl } from "../lib/tcp/url.ts";
 import { TcpConnectionError, TcpFileError } from "../lib/tcp/errors.ts";
 import { sha256Hex } from "../lib/bytes.ts";
 import { content, delay, exists, partFiles, waitUntil, within } from "./_fixture.ts";
@@ -31,8 +33,10 @@ async function fixture(): Promise<{ root: string; out: string } & AsyncDisposabl
   };
 }
 
-function at(server: TcpFileServer): string {
-  return `127.0.0.1:${server.addr.port}`;
+/** The URL of `name` on `server` (or on a port). */
+function at(server: TcpFileServer | number, name: string): string {
+  const port = typeof server === "number" ? server : server.addr.port;
+  return formatTcpUrl({ hostname: "127.0.0.1", port, name });
 }
 
 /** Reads a connection to its end (bounded by the caller). */
@@ -55,7 +59,7 @@ Deno.test("200 concurrent clients each get their file intact", async () => {
   await within(
     Promise.all(picks.map(async (f, i) => {
       const target = join(fx.out, `c${i}.bin`);
-      const { bytes: n } = await tcpGet(at(server), `dir/f${f}.bin`, target);
+      const { bytes: n } = await tcpGet(at(server, `dir/f${f}.bin`), target);
       assert.equal(n, f * 7919 + 1);
       assert.equal(await sha256Hex(await Deno.readFile(target)), await sha256Hex(content(n, f)));
     })),
@@ -69,15 +73,15 @@ Deno.test("a multi-MB file, an empty file, a missing file and a path escape", as
   await using fx = await fixture();
   await using server = serveTcpFiles({ root: fx.root, hostname: "127.0.0.1" });
   const big = join(fx.out, "big.bin");
-  assert.deepEqual(await tcpGet(at(server), "big.bin", big), { bytes: 5 * 1024 * 1024 + 3 });
+  assert.deepEqual(await tcpGet(at(server, "big.bin"), big), { bytes: 5 * 1024 * 1024 + 3 });
   assert.deepEqual(await Deno.readFile(big), content(5 * 1024 * 1024 + 3, 7));
 
   const empty = join(fx.out, "empty.bin");
-  assert.deepEqual(await tcpGet(at(server), "empty.bin", empty), { bytes: 0 });
+  assert.deepEqual(await tcpGet(at(server, "empty.bin"), empty), { bytes: 0 });
   assert.equal((await Deno.stat(empty)).size, 0);
 
   const missing = join(fx.out, "missing.bin");
-  await assert.rejects(tcpGet(at(server), "nope.bin", missing), (err) => {
+  await assert.rejects(tcpGet(at(server, "nope.bin"), missing), (err) => {
     assert.ok(err instanceof TcpFileError);
     assert.equal(err.status, "NOT_FOUND");
     assert.equal(err.message, "File not found (NOT_FOUND)");
@@ -85,11 +89,11 @@ Deno.test("a multi-MB file, an empty file, a missing file and a path escape", as
   });
   assert.equal(await exists(missing), false);
 
-  await assert.rejects(tcpGet(at(server), "../../etc/passwd", missing), (err) => {
+  await assert.rejects(tcpGet(at(server, "../../etc/passwd"), missing), (err) => {
     assert.ok(err instanceof TcpFileError && err.status === "DENIED");
     return true;
   });
-  await assert.rejects(tcpGet(at(server), "dir", missing), { name: "TcpFileError" });
+  await assert.rejects(tcpGet(at(server, "dir"), missing), { name: "TcpFileError" });
   assert.equal(await exists(missing), false);
   assert.deepEqual(await partFiles(fx.out), []);
 
@@ -109,7 +113,12 @@ Deno.test("a multi-MB file, an empty file, a missing file and a path escape", as
 
 Deno.test("a slow reader does not block others; a dropped client leaves the server serving", async () => {
   await using fx = await fixture();
-  await using server = serveTcpFiles({ root: fx.root, hostname: "127.0.0.1" });
+  const records: TcpRequestRecord[] = [];
+  await using server = serveTcpFiles({
+    root: fx.root,
+    hostname: "127.0.0.1",
+    onRequest: (record) => records.push(record),
+  });
   const slow = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
   await slow.write(bytes("GET big.bin\n"));
   const quitter = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
@@ -119,7 +128,7 @@ Deno.test("a slow reader does not block others; a dropped client leaves the serv
   await waitUntil(() => server.activeConnections === 1, 5000, "the quitter's task to end");
   for (let i = 0; i < 5; i++) {
     const target = join(fx.out, `o${i}.bin`);
-    await within(tcpGet(at(server), "big.bin", target), 10_000, "a fetch beside a slow reader");
+    await within(tcpGet(at(server, "big.bin"), target), 10_000, "a fetch beside a slow reader");
     assert.equal((await Deno.stat(target)).size, 5 * 1024 * 1024 + 3);
   }
   assert.equal(server.activeConnections, 1);
@@ -127,6 +136,12 @@ Deno.test("a slow reader does not block others; a dropped client leaves the serv
   await within(server.shutdown(), 5000, "shutdown with a slow reader connected");
   assert.equal(server.activeConnections, 0);
   slow.close();
+  const summary = records.map(({ status, complete, message }) => [status, complete, message]);
+  assert.deepEqual(summary, [
+    ["OK", false, "Connection closed by the client"],
+    ...Array(5).fill(["OK", true, undefined]),
+    ["OK", false, "Server shut down"],
+  ]);
 });
 
 Deno.test("the client reports a connection dropped mid-file and leaves no file", async () => {
@@ -139,7 +154,7 @@ Deno.test("the client reports a connection dropped mid-file and leaves no file",
     conn.close();
   })();
   const target = join(fx.out, "dropped.bin");
-  await assert.rejects(tcpGet(`127.0.0.1:${listener.addr.port}`, "x", target), (err) => {
+  await assert.rejects(tcpGet(at(listener.addr.port, "x"), target), (err) => {
     assert.ok(err instanceof TcpConnectionError);
     assert.equal(err.message, "Connection dropped after 3 of 10 bytes");
     return true;
@@ -170,14 +185,14 @@ Deno.test("restarting on the same port right after shutdown works", async () => 
   await using fx = await fixture();
   const first = serveTcpFiles({ root: fx.root, hostname: "127.0.0.1" });
   const port = first.addr.port;
-  await tcpGet(at(first), "dir/f1.bin", join(fx.out, "a.bin"));
+  await tcpGet(at(first, "dir/f1.bin"), join(fx.out, "a.bin"));
   const open = await Deno.connect({ hostname: "127.0.0.1", port }); // still connected
   await waitUntil(() => first.activeConnections === 1, 5000, "the open connection");
   await within(first.shutdown(), 5000, "shutdown");
   open.close();
   await using second = serveTcpFiles({ root: fx.root, hostname: "127.0.0.1", port });
   assert.equal(second.addr.port, port);
-  const { bytes: n } = await tcpGet(at(second), "dir/f2.bin", join(fx.out, "b.bin"));
+  const { bytes: n } = await tcpGet(at(second, "dir/f2.bin"), join(fx.out, "b.bin"));
   assert.equal(n, 2 * 7919 + 1);
 });
 
@@ -200,10 +215,10 @@ Deno.test("raw server against a classic client: bare name in, bytes out, nothing
   assert.equal((await classicGet("../x")).length, 0);
 
   const target = join(fx.out, "raw.bin");
-  assert.deepEqual(await tcpGet(at(server), "dir/f5.bin", target, { raw: true }), {
+  assert.deepEqual(await tcpGet(at(server, "dir/f5.bin"), target, { raw: true }), {
     bytes: 5 * 7919 + 1,
   });
-  await assert.rejects(tcpGet(at(server), "nope.bin", join(fx.out, "m.bin"), { raw: true }), {
+  await assert.rejects(tcpGet(at(server, "nope.bin"), join(fx.out, "m.bin"), { raw: true }), {
     name: "TcpConnectionError",
     message: "Server sent nothing (file missing?)",
   });
@@ -228,14 +243,14 @@ Deno.test("raw client against a classic server", async () => {
       conn.close();
     }
   })();
-  const hostPort = `127.0.0.1:${listener.addr.port}`;
+  const port = listener.addr.port;
   const good = join(fx.out, "good.bin");
-  assert.deepEqual(await tcpGet(hostPort, "good.bin", good, { raw: true, timeoutMs: 5000 }), {
+  assert.deepEqual(await tcpGet(at(port, "good.bin"), good, { raw: true, timeoutMs: 5000 }), {
     bytes: payload.length,
   });
   assert.deepEqual(await Deno.readFile(good), payload);
   const bad = join(fx.out, "bad.bin");
-  await assert.rejects(tcpGet(hostPort, "bad.bin", bad, { raw: true, timeoutMs: 5000 }), {
+  await assert.rejects(tcpGet(at(port, "bad.bin"), bad, { raw: true, timeoutMs: 5000 }), {
     message: "Server sent nothing (file missing?)",
   });
   await within(classic, 5000, "the classic server");
@@ -251,10 +266,131 @@ Deno.test("the client times out when the server never answers", async () => {
   const silent = listener.accept();
   const target = join(fx.out, "t.bin");
   await assert.rejects(
-    tcpGet(`127.0.0.1:${listener.addr.port}`, "x", target, { timeoutMs: 200 }),
+    tcpGet(at(listener.addr.port, "x"), target, { timeoutMs: 200 }),
     { name: "TcpConnectionError", message: "No data from the server for 200 ms" },
   );
   (await silent).close();
   listener.close();
   assert.equal(await exists(target), false);
+});
+
+Deno.test("onRequest reports every connection once, with status, bytes and message", async () => {
+  await using fx = await fixture();
+  const records: TcpRequestRecord[] = [];
+  await using server = serveTcpFiles({
+    root: fx.root,
+    hostname: "127.0.0.1",
+    idleTimeoutMs: 300,
+    onRequest: (record) => records.push(record),
+  });
+  const next = async (what: string): Promise<TcpRequestRecord> => {
+    await waitUntil(() => records.length > 0, 5000, what);
+    const record = records.shift()!;
+    assert.equal(record.peer.hostname, "127.0.0.1");
+    assert.ok(record.durationMs >= 0 && record.durationMs < 5000, `${record.durationMs}`);
+    const { peer: _peer, durationMs: _ms, ...rest } = record;
+    return rest as TcpRequestRecord;
+  };
+  const size = 5 * 1024 * 1024 + 3;
+
+  await tcpGet(at(server, "big.bin"), join(fx.out, "big.bin"));
+  assert.deepEqual(await next("OK"), {
+    name: "big.bin",
+    status: "OK",
+    bytes: size,
+    size,
+    complete: true,
+  });
+  await assert.rejects(tcpGet(at(server, "nope.bin"), join(fx.out, "n")));
+  assert.deepEqual(await next("NOT_FOUND"), {
+    name: "nope.bin",
+    status: "NOT_FOUND",
+    bytes: 0,
+    complete: false,
+    message: "File not found",
+  });
+  await assert.rejects(tcpGet(at(server, "../x"), join(fx.out, "n")));
+  assert.equal((await next("DENIED")).status, "DENIED");
+
+  const raw = async (send: string) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    try {
+      if (send) await conn.write(bytes(send));
+      await conn.closeWrite();
+      return text(await within(readAll(conn), 5000, JSON.stringify(send)));
+    } finally {
+      conn.close();
+    }
+  };
+  assert.equal(
+    await raw("PUT x\n"),
+    'ERROR Bad request: Request must start with "GET ", got "PUT x"\n',
+  );
+  assert.deepEqual(await next("BAD_REQUEST"), {
+    status: "BAD_REQUEST",
+    bytes: 0,
+    complete: false,
+    message: 'Request must start with "GET ", got "PUT x"',
+  });
+  assert.equal(await raw(""), "");
+  assert.deepEqual(await next("NO_REQUEST"), {
+    status: "NO_REQUEST",
+    bytes: 0,
+    complete: false,
+    message: "Connection closed before a request",
+  });
+
+  // Idle before a whole request.
+  const idle = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  await idle.write(bytes("GET bi"));
+  assert.equal((await within(readAll(idle), 5000, "idle close")).length, 0);
+  idle.close();
+  assert.deepEqual(await next("idle NO_REQUEST"), {
+    status: "NO_REQUEST",
+    bytes: 0,
+    complete: false,
+    message: "No progress for 300 ms",
+  });
+
+  // A client that takes part of the file and stops reading: incomplete after the idle time.
+  const stalled = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  await stalled.write(bytes("GET big.bin\n"));
+  const first = new Uint8Array(1000);
+  assert.ok((await stalled.read(first)) !== null);
+  const partial = await next("incomplete OK");
+  stalled.close();
+  assert.equal(partial.status, "OK");
+  assert.equal(partial.complete, false);
+  assert.equal(partial.size, size);
+  assert.ok(partial.bytes > 0 && partial.bytes < size, `${partial.bytes}`);
+  assert.equal(partial.message, "No progress for 300 ms");
+  assert.equal(records.length, 0);
+});
+
+Deno.test("a throwing or rejecting onRequest hook does not break the server", async () => {
+  await using fx = await fixture();
+  let calls = 0;
+  for (
+    const hook of [
+      () => {
+        calls++;
+        throw new Error("hook broke");
+      },
+      // deno-lint-ignore require-await
+      async () => {
+        calls++;
+        throw new Error("async hook broke");
+      },
+    ]
+  ) {
+    await using server = serveTcpFiles({ root: fx.root, hostname: "127.0.0.1", onRequest: hook });
+    for (let i = 0; i < 3; i++) {
+      const { bytes: n } = await tcpGet(at(server, "dir/f2.bin"), join(fx.out, `h${i}.bin`));
+      assert.equal(n, 2 * 7919 + 1);
+    }
+    await assert.rejects(tcpGet(at(server, "nope"), join(fx.out, "n")), { name: "TcpFileError" });
+    await waitUntil(() => server.activeConnections === 0, 5000, "the tasks to end");
+  }
+  assert.equal(calls, 8);
+  await delay(10); // a rejection would surface as an unhandled error by now
 });

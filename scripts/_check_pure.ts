@@ -18,6 +18,8 @@ const PURE_FILES = [
   "lib/conformance/check.ts",
   "lib/udp/impair_rules.ts",
   "lib/tcp/frame.ts",
+  "lib/tcp/url.ts",
+  "lib/tcp/_shared_input.ts",
   "lib/tcp/errors.ts",
 ];
 const FORBIDDEN =

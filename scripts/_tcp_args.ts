@@ -5,57 +5,83 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { parseHostPort } from "../lib/tcp/client.ts";
 import { encodeRequest } from "../lib/tcp/frame.ts";
+import { DEFAULT_TCP_PORT, formatTcpUrl, parseTcpUrl } from "../lib/tcp/url.ts";
+import { parseTextEncoding, type TextEncodingName } from "../lib/text/encoding.ts";
+import {
+  parseAddress,
+  parseHost,
+  parseOptions,
+  parsePort,
+  parseSeconds,
+  UsageError,
+} from "./_cli_args.ts";
 
-/** A command line that cannot be run as written; the CLI exits with status 2. */
-export class TcpUsageError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "TcpUsageError";
-  }
-}
+export { DEFAULT_TCP_PORT };
 
-/** A parsed command line: serve a directory, get one file, or print the help. */
-export type TcpCommand = { readonly command: "help" } | {
-  readonly command: "serve";
-  /** The served directory. */
-  readonly root: string;
+/** The port `echo` listens on when no `--port` is given. */
+export const DEFAULT_ECHO_PORT = 6007;
+/** The port `chat --listen` listens on when no `--port` is given. */
+export const DEFAULT_CHAT_PORT = 6001;
+
+/** Where a server command listens. */
+interface Listen {
   /** Listen address. */
   readonly hostname: string;
   /** Listen port; 0 picks a free one. */
   readonly port: number;
-  /** Classic raw mode instead of the framed protocol. */
-  readonly raw: boolean;
-  /** Idle connections are closed after this long; undefined for the library's default. */
-  readonly idleTimeoutMs?: number;
-} | {
-  readonly command: "get";
-  /** The server, as given (`host:port` or `[v6]:port`). */
-  readonly address: string;
-  /** The file to fetch. */
-  readonly name: string;
-  /** Local path, or `-` for stdout. */
-  readonly output: string;
-  /** Classic raw mode instead of the framed protocol. */
-  readonly raw: boolean;
-  /** Connect and no-progress timeout; undefined for the library's default. */
-  readonly timeoutMs?: number;
-};
+}
 
-/** The port `serve` listens on when no `--port` is given. */
-export const DEFAULT_TCP_PORT = 6000;
-
-/** The longest timeout accepted, in seconds (one day). */
-const MAX_TIMEOUT_S = 86_400;
+/** A parsed command line. */
+export type TcpCommand =
+  | { readonly command: "help" }
+  | Listen & {
+    readonly command: "serve";
+    /** The served directory. */
+    readonly root: string;
+    /** Classic raw mode instead of the framed protocol. */
+    readonly raw: boolean;
+    /** Idle connections are closed after this long; undefined for the library's default. */
+    readonly idleTimeoutMs?: number;
+    /** No per-request lines on stderr. */
+    readonly quiet: boolean;
+  }
+  | {
+    readonly command: "get";
+    /** The file, as a `tcp://host:port/name` URL. */
+    readonly url: string;
+    /** The server, as `host:port` (`[v6]:port`), for messages. */
+    readonly address: string;
+    /** The file to fetch. */
+    readonly name: string;
+    /** Local path, or `-` for stdout. */
+    readonly output: string;
+    /** Classic raw mode instead of the framed protocol. */
+    readonly raw: boolean;
+    /** Connect and no-progress timeout; undefined for the library's default. */
+    readonly timeoutMs?: number;
+  }
+  | Listen & {
+    readonly command: "echo";
+    /** Idle connections are closed after this long; undefined for the library's default. */
+    readonly idleTimeoutMs?: number;
+    /** No per-connection lines on stderr. */
+    readonly quiet: boolean;
+  }
+  | Listen & {
+    readonly command: "chat";
+    /** `true`: wait for peers on hostname:port; `false`: connect to hostname:port. */
+    readonly listen: boolean;
+    /** The encoding on the wire. */
+    readonly encoding: TextEncodingName;
+  };
 
 const SERVE_OPTIONS = {
   host: { type: "string" },
   port: { type: "string" },
   raw: { type: "boolean" },
   "idle-timeout": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
 } as const;
 
 const GET_OPTIONS = {
@@ -63,76 +89,46 @@ const GET_OPTIONS = {
   timeout: { type: "string" },
 } as const;
 
-function parseFailure(command: string, error: unknown): TcpUsageError {
-  const { code, message } = error as { code?: string; message: string };
-  const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? "";
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    return new TcpUsageError(`Unknown option ${JSON.stringify(flag)} for ${command}`);
-  }
-  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    if (message.includes("does not take")) {
-      return new TcpUsageError(`Option ${flag} takes no value`);
-    }
-    return new TcpUsageError(`Option ${flag} needs a value`);
-  }
-  return new TcpUsageError(message.split("\n")[0]);
-}
+const ECHO_OPTIONS = {
+  host: { type: "string" },
+  port: { type: "string" },
+  "idle-timeout": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+} as const;
 
-function seconds(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = /^(?:[0-9]{1,10}(?:\.[0-9]{1,6})?|\.[0-9]{1,6})$/.test(text) ? Number(text) : NaN;
-  if (!(n > 0 && n <= MAX_TIMEOUT_S)) {
-    throw new TcpUsageError(
-      `${flag} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_S}, got ${
-        JSON.stringify(text)
-      }`,
-    );
-  }
-  return Math.max(1, Math.round(n * 1000));
-}
+const CHAT_OPTIONS = {
+  listen: { type: "boolean" },
+  host: { type: "string" },
+  port: { type: "string" },
+  encoding: { type: "string" },
+} as const;
 
-function unbracket(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+function noMore(positionals: string[], allowed: number): void {
+  if (positionals.length > allowed) {
+    throw new UsageError(`Unexpected argument: ${JSON.stringify(positionals[allowed])}`);
+  }
 }
 
 function serveCommand(args: string[]): TcpCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw parseFailure("serve", error);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length === 0) throw new TcpUsageError("Missing <root>: serve <root>");
-  if (positionals.length > 1) {
-    throw new TcpUsageError(`Unexpected argument: ${JSON.stringify(positionals[1])}`);
-  }
+  const { values, positionals } = parseOptions("serve", args, SERVE_OPTIONS);
+  if (positionals.length === 0) throw new UsageError("Missing <root>: serve <root>");
+  noMore(positionals, 1);
   const root = positionals[0];
-  if (root === "") throw new TcpUsageError("<root> must not be empty");
-  const hostname = unbracket(values.host ?? "0.0.0.0");
-  if (hostname === "") throw new TcpUsageError("--host must not be empty");
-  let port = DEFAULT_TCP_PORT;
-  if (values.port !== undefined) {
-    port = /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN;
-    if (!(port <= 65535)) {
-      throw new TcpUsageError(
-        `--port must be a whole number from 0 to 65535, got ${JSON.stringify(values.port)}`,
-      );
-    }
-  }
+  if (root === "") throw new UsageError("<root> must not be empty");
   return {
     command: "serve",
     root,
-    hostname,
-    port,
+    hostname: parseHost("--host", values.host, "0.0.0.0"),
+    port: parsePort("--port", values.port, DEFAULT_TCP_PORT),
     raw: !!values.raw,
-    idleTimeoutMs: seconds("--idle-timeout", values["idle-timeout"]),
+    idleTimeoutMs: parseSeconds("--idle-timeout", values["idle-timeout"]),
+    quiet: !!values.quiet,
   };
 }
 
 /**
  * The local name for a fetched `name`: its last path segment. Throws
- * {@linkcode TcpUsageError} when that cannot name a local file.
+ * {@linkcode UsageError} when that cannot name a local file.
  *
  * @example
  * ```ts
@@ -145,53 +141,121 @@ function serveCommand(args: string[]): TcpCommand {
 export function localBaseName(name: string): string {
   const base = name.slice(name.lastIndexOf("/") + 1);
   if (base === "" || base === "." || base === ".." || base.includes("\\")) {
-    throw new TcpUsageError(
-      `Cannot name a local file after ${JSON.stringify(name)}: give [output]`,
-    );
+    throw new UsageError(`Cannot name a local file after ${JSON.stringify(name)}: give [output]`);
   }
   return base;
 }
 
-function getCommand(args: string[]): TcpCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: GET_OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw parseFailure("get", error);
+/** The file a `get` names: from a `tcp://` URL, or from `<host:port> <name>`. */
+function getSource(positionals: string[]): { url: string; address: string; name: string } {
+  const [first, second] = positionals;
+  let source: { hostname: string; port: number; name: string };
+  if (/^tcp:\/\//i.test(first)) {
+    try {
+      source = parseTcpUrl(first);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  } else {
+    if (positionals.length < 2) throw new UsageError("Missing <name>");
+    const { hostname, port } = parseAddress("<host:port>", first);
+    try {
+      encodeRequest(second);
+    } catch (error) {
+      throw new UsageError(`<name> ${(error as Error).message.replace(/^name /, "")}`);
+    }
+    source = { hostname, port, name: second };
   }
-  const { values, positionals } = parsed;
-  if (positionals.length < 2) {
-    throw new TcpUsageError(
-      positionals.length === 0 ? "Missing <host:port> and <name>" : "Missing <name>",
+  let url: string;
+  try {
+    url = formatTcpUrl(source);
+  } catch (error) {
+    throw new UsageError(
+      `<host:port> ${JSON.stringify(first)} has no usable host: ${
+        (error as Error).message.replace(/^.*is invalid: /, "")
+      }`,
     );
   }
-  if (positionals.length > 3) {
-    throw new TcpUsageError(`Unexpected argument: ${JSON.stringify(positionals[3])}`);
-  }
-  const [address, name, output] = positionals;
-  try {
-    parseHostPort(address);
-  } catch (error) {
-    throw new TcpUsageError(`<host:port> ${(error as Error).message.replace(/^address /, "")}`);
-  }
-  try {
-    encodeRequest(name);
-  } catch (error) {
-    throw new TcpUsageError(`<name> ${(error as Error).message.replace(/^name /, "")}`);
-  }
-  if (output === "") throw new TcpUsageError("[output] must not be empty");
+  const { hostname, port, name } = source;
+  const address = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+  return { url, address, name };
+}
+
+function getCommand(args: string[]): TcpCommand {
+  const { values, positionals } = parseOptions("get", args, GET_OPTIONS);
+  if (positionals.length === 0) throw new UsageError("Missing <host:port> and <name>, or <url>");
+  const { url, address, name } = getSource(positionals);
+  const operands = /^tcp:\/\//i.test(positionals[0]) ? 1 : 2;
+  noMore(positionals, operands + 1);
+  const output = positionals[operands];
+  if (output === "") throw new UsageError("[output] must not be empty");
   return {
     command: "get",
+    url,
     address,
     name,
     output: output ?? localBaseName(name),
     raw: !!values.raw,
-    timeoutMs: seconds("--timeout", values.timeout),
+    timeoutMs: parseSeconds("--timeout", values.timeout),
   };
 }
 
+function echoCommand(args: string[]): TcpCommand {
+  const { values, positionals } = parseOptions("echo", args, ECHO_OPTIONS);
+  noMore(positionals, 0);
+  return {
+    command: "echo",
+    hostname: parseHost("--host", values.host, "0.0.0.0"),
+    port: parsePort("--port", values.port, DEFAULT_ECHO_PORT),
+    idleTimeoutMs: parseSeconds("--idle-timeout", values["idle-timeout"]),
+    quiet: !!values.quiet,
+  };
+}
+
+function chatCommand(args: string[]): TcpCommand {
+  const { values, positionals } = parseOptions("chat", args, CHAT_OPTIONS);
+  let encoding: TextEncodingName = "utf-8";
+  if (values.encoding !== undefined) {
+    try {
+      encoding = parseTextEncoding(values.encoding);
+    } catch (error) {
+      throw new UsageError(`--${(error as Error).message}`);
+    }
+  }
+  if (values.listen) {
+    noMore(positionals, 0);
+    return {
+      command: "chat",
+      listen: true,
+      hostname: parseHost("--host", values.host, "0.0.0.0"),
+      port: parsePort("--port", values.port, DEFAULT_CHAT_PORT),
+      encoding,
+    };
+  }
+  if (values.host !== undefined || values.port !== undefined) {
+    throw new UsageError(
+      `Option ${values.host !== undefined ? "--host" : "--port"} needs --listen`,
+    );
+  }
+  if (positionals.length === 0) throw new UsageError("Missing <host:port> (or give --listen)");
+  noMore(positionals, 1);
+  return {
+    command: "chat",
+    listen: false,
+    ...parseAddress("<host:port>", positionals[0]),
+    encoding,
+  };
+}
+
+const COMMANDS: Record<string, (args: string[]) => TcpCommand> = {
+  serve: serveCommand,
+  get: getCommand,
+  echo: echoCommand,
+  chat: chatCommand,
+};
+
 /**
- * Parses the arguments after `tcp.ts`. Throws {@linkcode TcpUsageError} for anything that
+ * Parses the arguments after `tcp.ts`. Throws {@linkcode UsageError} for anything that
  * cannot run. `--help`/`-h` anywhere (before `--`) wins over every other problem.
  *
  * @example
@@ -199,6 +263,7 @@ function getCommand(args: string[]): TcpCommand {
  * import assert from "node:assert/strict";
  * import { parseTcpCommandLine } from "./_tcp_args.ts";
  * const cmd = parseTcpCommandLine(["get", "127.0.0.1:6000", "boot/kernel"]);
+ * assert.equal(cmd.command === "get" && cmd.url, "tcp://127.0.0.1:6000/boot/kernel");
  * assert.equal(cmd.command === "get" && cmd.output, "kernel");
  * ```
  */
@@ -208,14 +273,14 @@ export function parseTcpCommandLine(args: readonly string[]): TcpCommand {
     return { command: "help" };
   }
   const [first, ...rest] = args;
-  if (first === undefined) throw new TcpUsageError("Missing command: expected serve or get");
+  const names = Object.keys(COMMANDS).join(", ");
+  if (first === undefined) throw new UsageError(`Missing command: expected ${names}`);
   if (first === "help" && rest.length === 0) return { command: "help" };
-  if (first === "serve") return serveCommand(rest);
-  if (first === "get") return getCommand(rest);
-  throw new TcpUsageError(
+  if (Object.hasOwn(COMMANDS, first)) return COMMANDS[first](rest);
+  throw new UsageError(
     first.startsWith("-")
-      ? `Expected a command (serve, get) before ${JSON.stringify(first)}`
-      : `Unknown command ${JSON.stringify(first)}: expected serve or get`,
+      ? `Expected a command (${names}) before ${JSON.stringify(first)}`
+      : `Unknown command ${JSON.stringify(first)}: expected ${names}`,
   );
 }
 
@@ -230,36 +295,57 @@ export function parseTcpCommandLine(args: readonly string[]): TcpCommand {
  * ```
  */
 export function tcpUsage(): string {
-  return `tcp.ts: serve a directory over TCP, or fetch one file from such a server
+  return `tcp.ts: TCP tools: a file server and its client, an echo server, a two-way line chat
 
 Usage:
-  tcp.ts serve <root> [--host H] [--port P] [--raw] [--idle-timeout S]
+  tcp.ts serve <root> [--host H] [--port P] [--raw] [--idle-timeout S] [--quiet]
   tcp.ts get <host:port> <name> [output] [--raw] [--timeout S]
+  tcp.ts get <tcp://host:port/name> [output] [--raw] [--timeout S]
+  tcp.ts echo [--host H] [--port P] [--idle-timeout S] [--quiet]
+  tcp.ts chat <host:port> [--encoding E]
+  tcp.ts chat --listen [--host H] [--port P] [--encoding E]
 
 serve  Serves the files under <root> (names cannot escape it) to any number of clients at
-       once. When ready it prints "listening on HOST:PORT"; SIGINT or SIGTERM stops it.
-get    Fetches <name> from the server at <host:port> ([v6]:port for IPv6) into [output]:
-       "-" is stdout; default: the name's base name in the current directory, or inside
-       [output] when it is a directory. The file is written to a temporary file and renamed
-       only when every byte arrived.
+       once. Prints one line per request on stderr, e.g.
+       "127.0.0.1:53412 GET boot/kernel OK 1048576 B in 12 ms" (--quiet: none).
+get    Fetches <name> from the server at <host:port> ([v6]:port for IPv6), or the file a
+       tcp:// URL names (port ${DEFAULT_TCP_PORT} when omitted; escape spaces as %20), into
+       [output]: "-" is stdout; default: the name's base name in the current directory, or
+       inside [output] when it is a directory. The file is written to a temporary file and
+       renamed only when every byte arrived.
+echo   Sends every byte each client sends back to it, to any number of clients at once.
+       Prints one line per connection on stderr (--quiet: none).
+chat   Two-way line chat: lines typed on stdin go to the peer while the peer's lines are
+       printed on stdout (control characters other than tab shown as \\xHH). End of stdin
+       ends the chat. With --listen: waits for a peer, chats with one at a time (a second
+       one is told it is busy and closed), and waits again when the peer leaves; "peer
+       HOST:PORT connected" and "peer HOST:PORT left" go to stderr.
+
+Servers print "listening on HOST:PORT" on stdout when ready; SIGINT or SIGTERM stops them.
 
 Options:
-  --host H             serve: address to listen on (default 0.0.0.0)
-  --port P             serve: port to listen on; 0 picks a free one (default ${DEFAULT_TCP_PORT})
-  --idle-timeout S     serve: close a connection that makes no progress for S seconds
+  --host H             Address to listen on (default 0.0.0.0)
+  --port P             Port to listen on; 0 picks a free one (default: serve ${DEFAULT_TCP_PORT}, echo
+                       ${DEFAULT_ECHO_PORT}, chat --listen ${DEFAULT_CHAT_PORT})
+  --idle-timeout S     serve, echo: close a connection that makes no progress for S seconds
                        (default 30)
   --timeout S          get: give up when connecting, or when no bytes arrive, for S seconds
                        (default 30)
   --raw                Classic raw mode: the client sends the bare name, the server sends the
                        bytes and closes (nothing at all for a missing file)
+  --encoding E         chat: text encoding on the wire: utf-8 (default), gbk or gb18030
+                       (Windows "network assistant" tools); stdin and stdout stay UTF-8
+  --listen             chat: wait for peers instead of connecting
+  -q, --quiet          serve, echo: no per-request or per-connection lines on stderr
   -h, --help           Show this help
 
 Exit status:
-  0    get: the file arrived whole; serve: stopped by SIGINT or SIGTERM
-  1    get: refused (not found, denied), dropped, timed out or not written; serve: could
-       not listen or <root> is not a directory
-  2    Usage error: unknown command or option, missing or extra argument, bad number or
-       address
-  130  get: interrupted by SIGINT (143: by SIGTERM)
+  0    get: the file arrived whole; chat: stdin ended or the peer left; servers: stopped by
+       SIGINT or SIGTERM (chat --listen: also when stdin ends)
+  1    get: refused (not found, denied), dropped, timed out or not written; chat: could not
+       connect; servers: could not listen, or <root> is not a directory
+  2    Usage error: unknown command or option, missing or extra argument, bad number,
+       address, URL or encoding
+  130  get, chat: interrupted by SIGINT (143: by SIGTERM)
 `;
 }

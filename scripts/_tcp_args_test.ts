@@ -1,19 +1,23 @@
 import assert from "node:assert/strict";
 import {
+  DEFAULT_CHAT_PORT,
+  DEFAULT_ECHO_PORT,
   DEFAULT_TCP_PORT,
   localBaseName,
   parseTcpCommandLine,
   tcpUsage,
-  TcpUsageError,
 } from "./_tcp_args.ts";
+import { UsageError } from "./_cli_args.ts";
 
 function usageError(args: string[], message: string): void {
   assert.throws(
     () => parseTcpCommandLine(args),
-    (error) => error instanceof TcpUsageError && error.message === message,
+    (error) => error instanceof UsageError && error.message === message,
     `${JSON.stringify(args)} -> ${message}`,
   );
 }
+
+const COMMANDS = "serve, get, echo, chat";
 
 Deno.test("tcp args: serve defaults", () => {
   assert.deepEqual(parseTcpCommandLine(["serve", "files"]), {
@@ -23,8 +27,9 @@ Deno.test("tcp args: serve defaults", () => {
     port: DEFAULT_TCP_PORT,
     raw: false,
     idleTimeoutMs: undefined,
+    quiet: false,
   });
-  assert.equal(DEFAULT_TCP_PORT, 6000);
+  assert.deepEqual([DEFAULT_TCP_PORT, DEFAULT_ECHO_PORT, DEFAULT_CHAT_PORT], [6000, 6007, 6001]);
 });
 
 Deno.test("tcp args: serve with every option", () => {
@@ -38,6 +43,7 @@ Deno.test("tcp args: serve with every option", () => {
       "--raw",
       "--idle-timeout",
       "2.5",
+      "--quiet",
     ]),
     {
       command: "serve",
@@ -46,16 +52,20 @@ Deno.test("tcp args: serve with every option", () => {
       port: 0,
       raw: true,
       idleTimeoutMs: 2500,
+      quiet: true,
     },
   );
   const cmd = parseTcpCommandLine(["serve", "r", "--port", "65535", "--idle-timeout", ".0001"]);
   assert.equal(cmd.command === "serve" && cmd.port, 65535);
   assert.equal(cmd.command === "serve" && cmd.idleTimeoutMs, 1);
+  const quiet = parseTcpCommandLine(["serve", "r", "-q"]);
+  assert.equal(quiet.command === "serve" && quiet.quiet, true);
 });
 
-Deno.test("tcp args: get defaults and output", () => {
+Deno.test("tcp args: get with host:port and name", () => {
   assert.deepEqual(parseTcpCommandLine(["get", "127.0.0.1:6000", "boot/kernel"]), {
     command: "get",
+    url: "tcp://127.0.0.1:6000/boot/kernel",
     address: "127.0.0.1:6000",
     name: "boot/kernel",
     output: "kernel",
@@ -63,11 +73,12 @@ Deno.test("tcp args: get defaults and output", () => {
     timeoutMs: undefined,
   });
   assert.deepEqual(
-    parseTcpCommandLine(["get", "--raw", "[::1]:7", "a.txt", "-", "--timeout", "3"]),
+    parseTcpCommandLine(["get", "--raw", "[::1]:7", "a b.txt", "-", "--timeout", "3"]),
     {
       command: "get",
+      url: "tcp://[::1]:7/a%20b.txt",
       address: "[::1]:7",
-      name: "a.txt",
+      name: "a b.txt",
       output: "-",
       raw: true,
       timeoutMs: 3000,
@@ -81,6 +92,87 @@ Deno.test("tcp args: get defaults and output", () => {
   assert.equal(dashed.command === "get" && dashed.name, "--help");
 });
 
+Deno.test("tcp args: get with a tcp:// URL", () => {
+  assert.deepEqual(parseTcpCommandLine(["get", "tcp://[::1]:7070/boot/my%20kernel"]), {
+    command: "get",
+    url: "tcp://[::1]:7070/boot/my%20kernel",
+    address: "[::1]:7070",
+    name: "boot/my kernel",
+    output: "my kernel",
+    raw: false,
+    timeoutMs: undefined,
+  });
+  const cmd = parseTcpCommandLine(["get", "TCP://files.lan/a.bin", "out", "--raw"]);
+  assert.equal(cmd.command === "get" && cmd.url, "tcp://files.lan:6000/a.bin");
+  assert.equal(cmd.command === "get" && cmd.output, "out");
+  usageError(["get", "tcp://h:1/a", "out", "extra"], 'Unexpected argument: "extra"');
+  usageError(["get", "tcp://h:1/"], 'Invalid TCP URL "tcp://h:1/": the file name is empty');
+  usageError(["get", "tcp://h:1/a?b"], 'Invalid TCP URL "tcp://h:1/a?b": a query is not allowed');
+  usageError(
+    ["get", "tcp://h:1/dir/"],
+    'Cannot name a local file after "dir/": give [output]',
+  );
+});
+
+Deno.test("tcp args: echo", () => {
+  assert.deepEqual(parseTcpCommandLine(["echo"]), {
+    command: "echo",
+    hostname: "0.0.0.0",
+    port: DEFAULT_ECHO_PORT,
+    idleTimeoutMs: undefined,
+    quiet: false,
+  });
+  assert.deepEqual(
+    parseTcpCommandLine(["echo", "--host=127.0.0.1", "--port", "0", "--idle-timeout=1", "-q"]),
+    { command: "echo", hostname: "127.0.0.1", port: 0, idleTimeoutMs: 1000, quiet: true },
+  );
+  usageError(["echo", "x"], 'Unexpected argument: "x"');
+  usageError(["echo", "--raw"], 'Unknown option "--raw" for echo');
+  usageError(
+    ["echo", "--port=70000"],
+    '--port must be a whole number from 0 to 65535, got "70000"',
+  );
+});
+
+Deno.test("tcp args: chat connects or listens", () => {
+  assert.deepEqual(parseTcpCommandLine(["chat", "127.0.0.1:6001"]), {
+    command: "chat",
+    listen: false,
+    hostname: "127.0.0.1",
+    port: 6001,
+    encoding: "utf-8",
+  });
+  assert.deepEqual(parseTcpCommandLine(["chat", "[::1]:9", "--encoding", "CP936"]), {
+    command: "chat",
+    listen: false,
+    hostname: "::1",
+    port: 9,
+    encoding: "gbk",
+  });
+  assert.deepEqual(parseTcpCommandLine(["chat", "--listen"]), {
+    command: "chat",
+    listen: true,
+    hostname: "0.0.0.0",
+    port: DEFAULT_CHAT_PORT,
+    encoding: "utf-8",
+  });
+  assert.deepEqual(
+    parseTcpCommandLine(["chat", "--listen", "--host", "::1", "--port=0", "--encoding=gb18030"]),
+    { command: "chat", listen: true, hostname: "::1", port: 0, encoding: "gb18030" },
+  );
+  usageError(["chat"], "Missing <host:port> (or give --listen)");
+  usageError(["chat", "h:1", "h:2"], 'Unexpected argument: "h:2"');
+  usageError(["chat", "--listen", "h:1"], 'Unexpected argument: "h:1"');
+  usageError(["chat", "h:1", "--port", "2"], "Option --port needs --listen");
+  usageError(["chat", "h:1", "--host", "x"], "Option --host needs --listen");
+  usageError(["chat", "h"], '<host:port> must be host:port or [v6]:port, got "h"');
+  usageError(
+    ["chat", "h:1", "--encoding", "big5"],
+    '--encoding must be one of utf-8, gbk, gb18030, got "big5"',
+  );
+  usageError(["chat", "--listen", "--encoding"], "Option --encoding needs a value");
+});
+
 Deno.test("tcp args: help wins anywhere before --", () => {
   assert.deepEqual(parseTcpCommandLine(["--help"]), { command: "help" });
   assert.deepEqual(parseTcpCommandLine(["-h"]), { command: "help" });
@@ -90,14 +182,15 @@ Deno.test("tcp args: help wins anywhere before --", () => {
 });
 
 Deno.test("tcp args: commands and positionals", () => {
-  usageError([], "Missing command: expected serve or get");
-  usageError(["put"], 'Unknown command "put": expected serve or get');
-  usageError(["--raw", "get"], 'Expected a command (serve, get) before "--raw"');
-  usageError(["help", "get"], 'Unknown command "help": expected serve or get');
+  usageError([], `Missing command: expected ${COMMANDS}`);
+  usageError(["put"], `Unknown command "put": expected ${COMMANDS}`);
+  usageError(["toString"], `Unknown command "toString": expected ${COMMANDS}`);
+  usageError(["--raw", "get"], `Expected a command (${COMMANDS}) before "--raw"`);
+  usageError(["help", "get"], `Unknown command "help": expected ${COMMANDS}`);
   usageError(["serve"], "Missing <root>: serve <root>");
   usageError(["serve", "a", "b"], 'Unexpected argument: "b"');
   usageError(["serve", ""], "<root> must not be empty");
-  usageError(["get"], "Missing <host:port> and <name>");
+  usageError(["get"], "Missing <host:port> and <name>, or <url>");
   usageError(["get", "h:1"], "Missing <name>");
   usageError(["get", "h:1", "n", "o", "extra"], 'Unexpected argument: "extra"');
   usageError(["get", "h:1", "n", ""], "[output] must not be empty");
@@ -136,6 +229,10 @@ Deno.test("tcp args: address and name", () => {
   );
   usageError(["get", "h:0", "n"], '<host:port> must be host:port or [v6]:port, got "h:0"');
   usageError(["get", "::1:69", "n"], '<host:port> must be host:port or [v6]:port, got "::1:69"');
+  usageError(
+    ["get", "a b:1", "n"],
+    '<host:port> "a b:1" has no usable host: "a b" is not a valid host name',
+  );
   usageError(["get", "h:1", ""], "<name> must not be empty");
   usageError(["get", "h:1", "a\nb"], '<name> must not contain NUL, CR or LF, got "a\\nb"');
   usageError(["get", "h:1", "x".repeat(1025)], "<name> must be at most 1024 bytes, got 1025");
@@ -150,10 +247,22 @@ Deno.test("tcp args: address and name", () => {
 Deno.test("tcp args: localBaseName and usage", () => {
   assert.equal(localBaseName("a/b/c.bin"), "c.bin");
   assert.equal(localBaseName("plain"), "plain");
-  assert.throws(() => localBaseName(""), TcpUsageError);
+  assert.throws(() => localBaseName(""), UsageError);
   const usage = tcpUsage();
-  for (const part of ["tcp.ts serve <root>", "tcp.ts get <host:port> <name> [output]", "--raw"]) {
+  for (
+    const part of [
+      "tcp.ts serve <root>",
+      "tcp.ts get <host:port> <name> [output]",
+      "tcp.ts get <tcp://host:port/name> [output]",
+      "tcp.ts echo [--host H] [--port P] [--idle-timeout S]",
+      "tcp.ts chat <host:port> [--encoding E]",
+      "tcp.ts chat --listen [--host H] [--port P] [--encoding E]",
+      "--raw",
+      "--quiet",
+    ]
+  ) {
     assert.ok(usage.includes(part), part);
   }
-  assert.match(usage, /Exit status:\n {2}0 .*\n {2}1 .*\n(?:.*\n)* {2}2 /);
+  assert.match(usage, /Exit status:\n {2}0 .*\n(?:.*\n)* {2}1 .*\n(?:.*\n)* {2}2 /);
+  for (const line of usage.split("\n")) assert.ok(line.length <= 100, line);
 });

@@ -1,27 +1,30 @@
 /**
- * `tcp`: the TCP file service on the command line.
+ * `tcp`: TCP tools on the command line: a file server and its client, an echo server, and a
+ * two-way line chat.
  *
  * ```sh
  * deno task tcp serve ./files --port 6000
  * deno task tcp get 127.0.0.1:6000 boot/kernel
+ * deno task tcp echo --port 0
+ * deno task tcp chat --listen --encoding gbk
  * ```
  *
  * Run `deno task tcp --help` for the options. This file only wires the parsed command line
- * (`_tcp_args.ts`) to the server and client of `lib/tcp/`.
+ * (`_tcp_args.ts`) to `lib/tcp/`.
  *
  * @module
  */
 
 import { join } from "node:path";
+import { chatOverConnection, showControlCharacters } from "../lib/tcp/chat.ts";
+import { serveTcpChat } from "../lib/tcp/chat_server.ts";
 import { tcpGet } from "../lib/tcp/client.ts";
-import { serveTcpFiles, type TcpFileServer } from "../lib/tcp/server.ts";
-import {
-  localBaseName,
-  parseTcpCommandLine,
-  type TcpCommand,
-  tcpUsage,
-  TcpUsageError,
-} from "./_tcp_args.ts";
+import { serveTcpEcho, type TcpEchoRecord } from "../lib/tcp/echo.ts";
+import { formatTcpRequest } from "../lib/tcp/request_log.ts";
+import { serveTcpFiles } from "../lib/tcp/server.ts";
+import { readLines } from "../lib/text/lines.ts";
+import { localBaseName, parseTcpCommandLine, type TcpCommand, tcpUsage } from "./_tcp_args.ts";
+import { UsageError } from "./_cli_args.ts";
 import {
   enterUserFolder,
   err,
@@ -31,12 +34,35 @@ import {
   type StopSignal,
 } from "./_cli.ts";
 
-type ServeCommand = Extract<TcpCommand, { command: "serve" }>;
-type GetCommand = Extract<TcpCommand, { command: "get" }>;
+type Command<K extends TcpCommand["command"]> = Extract<TcpCommand, { command: K }>;
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
-async function serve(cmd: ServeCommand): Promise<number> {
+/** Starts a server, saying where it could not listen; prints the listening line. */
+function listen<T extends { addr: Deno.NetAddr }>(
+  where: { hostname: string; port: number },
+  start: () => T,
+): T {
+  let server: T;
+  try {
+    server = start();
+  } catch (error) {
+    throw new Error(`Cannot listen on ${formatHostPort(where)}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  out(`listening on ${formatHostPort(server.addr)}\n`);
+  return server;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function stopSignal(): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  onStopSignal(() => resolve());
+  return promise;
+}
+
+async function serve(cmd: Command<"serve">): Promise<number> {
   let isDirectory = false;
   try {
     isDirectory = (await Deno.stat(cmd.root)).isDirectory;
@@ -44,27 +70,16 @@ async function serve(cmd: ServeCommand): Promise<number> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   if (!isDirectory) throw new Error(`Root ${JSON.stringify(cmd.root)} is not a directory`);
-  let server: TcpFileServer;
-  try {
-    server = serveTcpFiles({
+  const server = listen(cmd, () =>
+    serveTcpFiles({
       root: cmd.root,
       hostname: cmd.hostname,
       port: cmd.port,
       raw: cmd.raw,
       idleTimeoutMs: cmd.idleTimeoutMs,
-    });
-  } catch (error) {
-    throw new Error(
-      `Cannot listen on ${formatHostPort({ hostname: cmd.hostname, port: cmd.port })}: ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
-  }
-  const { promise: stopped, resolve } = Promise.withResolvers<void>();
-  onStopSignal(() => resolve());
-  out(`listening on ${formatHostPort(server.addr)}\n`);
-  await stopped;
+      onRequest: cmd.quiet ? undefined : (record) => err(`${formatTcpRequest(record)}\n`),
+    }));
+  await stopSignal();
   await server.shutdown();
   return 0;
 }
@@ -79,7 +94,11 @@ async function resolveOutput(output: string, name: string): Promise<string> {
   return output;
 }
 
-async function get(cmd: GetCommand): Promise<number> {
+/** Runs a client action that SIGINT/SIGTERM abort; returns 130/143 when one did. */
+async function interruptible(
+  action: (signal: AbortSignal) => Promise<number>,
+  report: boolean,
+): Promise<number> {
   const controller = new AbortController();
   let stoppedBy: StopSignal | undefined;
   const stopListening = onStopSignal((signal) => {
@@ -87,29 +106,86 @@ async function get(cmd: GetCommand): Promise<number> {
     controller.abort(new Error(`Interrupted by ${signal}`));
   });
   try {
-    const target = cmd.output === "-"
-      ? Deno.stdout.writable
-      : await resolveOutput(cmd.output, cmd.name);
-    await tcpGet(cmd.address, cmd.name, target, {
-      raw: cmd.raw,
-      timeoutMs: cmd.timeoutMs,
-      signal: controller.signal,
-    });
-    return 0;
+    return await action(controller.signal);
   } catch (error) {
     if (!stoppedBy) throw error;
-    err(`error: ${(error as Error).message}\n`);
+    if (report) err(`error: ${(error as Error).message}\n`);
     return SIGNAL_EXIT[stoppedBy];
   } finally {
     stopListening();
   }
 }
 
-/** One line for a failure of `get`: the library's message, or what a socket error means. */
+function get(cmd: Command<"get">): Promise<number> {
+  return interruptible(async (signal) => {
+    const target = cmd.output === "-"
+      ? Deno.stdout.writable
+      : await resolveOutput(cmd.output, cmd.name);
+    await tcpGet(cmd.url, target, { raw: cmd.raw, timeoutMs: cmd.timeoutMs, signal });
+    return 0;
+  }, true);
+}
+
+function describeEcho(record: TcpEchoRecord): string {
+  const { peer, bytes, durationMs, end, message } = record;
+  const why = end === "peer" ? "" : `, ${end}${message === undefined ? "" : `: ${message}`}`;
+  return `${formatHostPort(peer)} echoed ${bytes} B in ${Math.round(durationMs)} ms${why}\n`;
+}
+
+async function echo(cmd: Command<"echo">): Promise<number> {
+  const server = listen(cmd, () =>
+    serveTcpEcho({
+      hostname: cmd.hostname,
+      port: cmd.port,
+      idleTimeoutMs: cmd.idleTimeoutMs,
+      onConnection: cmd.quiet ? undefined : (record) => err(describeEcho(record)),
+    }));
+  await stopSignal();
+  await server.shutdown();
+  return 0;
+}
+
+const printLine = (line: string) => out(`${showControlCharacters(line)}\n`);
+
+async function chatListen(cmd: Command<"chat">): Promise<number> {
+  const server = listen(cmd, () =>
+    serveTcpChat({
+      input: readLines(Deno.stdin.readable),
+      onLine: printLine,
+      onPeer: ({ type, peer }) =>
+        err(`peer ${formatHostPort(peer)} ${type === "busy" ? "turned away (busy)" : type}\n`),
+      hostname: cmd.hostname,
+      port: cmd.port,
+      encoding: cmd.encoding,
+    }));
+  onStopSignal(() => void server.shutdown());
+  await server.finished;
+  return 0;
+}
+
+function chat(cmd: Command<"chat">): Promise<number> {
+  if (cmd.listen) return chatListen(cmd);
+  return interruptible(async (signal) => {
+    const conn = await Deno.connect({ hostname: cmd.hostname, port: cmd.port, signal });
+    const peer = formatHostPort(conn.remoteAddr);
+    err(`connected to ${peer}\n`);
+    const { endedBy } = await chatOverConnection(conn, {
+      input: readLines(Deno.stdin.readable),
+      onLine: printLine,
+      encoding: cmd.encoding,
+      signal,
+    });
+    if (endedBy === "peer") err(`peer ${peer} left\n`);
+    return 0;
+  }, false);
+}
+
+/** One line for a failure: the library's message, or what a socket error means. */
 function describe(error: unknown, cmd: TcpCommand): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (cmd.command === "get" && error instanceof Deno.errors.ConnectionRefused) {
-    return `Connection refused by ${cmd.address}`;
+  if (error instanceof Deno.errors.ConnectionRefused) {
+    if (cmd.command === "get") return `Connection refused by ${cmd.address}`;
+    if (cmd.command === "chat") return `Connection refused by ${formatHostPort(cmd)}`;
   }
   return message;
 }
@@ -118,13 +194,21 @@ async function main(args: string[]): Promise<number> {
   let cmd: TcpCommand | undefined;
   try {
     cmd = parseTcpCommandLine(args);
-    if (cmd.command === "help") {
-      out(tcpUsage());
-      return 0;
+    switch (cmd.command) {
+      case "help":
+        out(tcpUsage());
+        return 0;
+      case "serve":
+        return await serve(cmd);
+      case "get":
+        return await get(cmd);
+      case "echo":
+        return await echo(cmd);
+      case "chat":
+        return await chat(cmd);
     }
-    return cmd.command === "serve" ? await serve(cmd) : await get(cmd);
   } catch (error) {
-    const usage = error instanceof TcpUsageError;
+    const usage = error instanceof UsageError;
     err(`error: ${cmd ? describe(error, cmd) : (error as Error).message}\n`);
     if (usage) err("Run with --help for usage.\n");
     return usage ? 2 : 1;

@@ -7,8 +7,10 @@
  */
 
 import { openAtomicFileSink, type Sink, streamSink } from "../tftp/_io.ts";
+import { closeQuietly, writeAll } from "./_conn.ts";
 import { TcpConnectionError, TcpFileError, TcpFrameError } from "./errors.ts";
 import { encodeRequest, type ResponseHeader, responseParser } from "./frame.ts";
+import { parseTcpUrl } from "./url.ts";
 
 /** Options of {@linkcode tcpGet}. */
 export interface TcpGetOptions {
@@ -34,38 +36,13 @@ export interface TcpGetResult {
 
 const READ_BYTES = 64 * 1024;
 
-/**
- * Splits `host:port` (`[v6]:port` for IPv6) into its parts; throws TypeError when malformed.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseHostPort } from "./client.ts";
- * assert.deepEqual(parseHostPort("[::1]:6969"), { hostname: "::1", port: 6969 });
- * assert.deepEqual(parseHostPort("localhost:80"), { hostname: "localhost", port: 80 });
- * ```
- */
-export function parseHostPort(hostPort: string): { hostname: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):([0-9]{1,5})$/.exec(hostPort);
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port < 1 || port > 65535) {
-    throw new TypeError(`address must be host:port or [v6]:port, got ${JSON.stringify(hostPort)}`);
-  }
-  return { hostname: match[1] ?? match[2], port };
-}
-
-function closeQuietly(resource: { close(): void }): void {
-  try {
-    resource.close();
-  } catch { /* already closed */ }
-}
-
 function encodeRawName(name: string): Uint8Array {
   return encodeRequest(name).subarray(4, -1); // same checks as a framed request
 }
 
 /**
- * Fetches `name` from the server at `hostPort` into `target` (a file path or a stream).
+ * Fetches the file a `tcp://host:port/name` URL names (see `url.ts`) into `target` (a file
+ * path or a stream).
  *
  * Framed mode fails with {@linkcode TcpFileError} when the server answers NOT_FOUND, DENIED
  * or ERROR, with {@linkcode TcpConnectionError} `Connection dropped after N of M bytes` when
@@ -76,19 +53,18 @@ function encodeRawName(name: string): Uint8Array {
  * @example
  * ```ts ignore
  * import { tcpGet } from "./client.ts";
- * const { bytes } = await tcpGet("127.0.0.1:7070", "boot/kernel", "kernel");
+ * const { bytes } = await tcpGet("tcp://127.0.0.1:7070/boot/kernel", "kernel");
  * console.log(`${bytes} bytes`);
  * ```
  *
- * @param hostPort The server, as `host:port` or `[v6]:port`.
- * @param name The file to fetch.
+ * @param source The file, as `tcp://host[:port]/name` (`[v6]` for IPv6; port 6000 when
+ *   omitted); a malformed URL throws TypeError.
  * @param target A file path (written atomically) or a stream (closed on success).
  * @param options Mode, timeout and cancellation.
  * @returns How many bytes were written.
  */
 export async function tcpGet(
-  hostPort: string,
-  name: string,
+  source: string | URL,
   target: string | WritableStream<Uint8Array>,
   options: TcpGetOptions = {},
 ): Promise<TcpGetResult> {
@@ -99,7 +75,8 @@ export async function tcpGet(
   if (typeof target !== "string" && !(target instanceof WritableStream)) {
     throw new TypeError("target must be a file path or a WritableStream");
   }
-  const { hostname, port } = parseHostPort(hostPort);
+  const { hostname, port, name } = parseTcpUrl(source);
+  const hostPort = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
   const request = raw ? encodeRawName(name) : encodeRequest(name);
   signal?.throwIfAborted();
 
@@ -157,7 +134,7 @@ export async function tcpGet(
 
   try {
     touch();
-    for (let at = 0; at < request.length;) at += await conn.write(request.subarray(at));
+    await writeAll(conn, request);
     let pending: Uint8Array | null = null;
     if (!raw) {
       const parser = responseParser();

@@ -8,7 +8,6 @@ import {
   responseParser,
 } from "./frame.ts";
 import { TcpFrameError } from "./errors.ts";
-import { parseHostPort } from "./client.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -132,12 +131,4 @@ Deno.test("decodeRawName trims one trailing newline and CR", () => {
   assert.equal(decodeRawName(bytes("文件.txt")), "文件.txt");
   assert.throws(() => decodeRawName(bytes("\r\n")), TcpFrameError);
   assert.throws(() => decodeRawName(new Uint8Array([0xc3])), TcpFrameError);
-});
-
-Deno.test("parseHostPort accepts host:port and [v6]:port only", () => {
-  assert.deepEqual(parseHostPort("127.0.0.1:7070"), { hostname: "127.0.0.1", port: 7070 });
-  assert.deepEqual(parseHostPort("[::1]:1"), { hostname: "::1", port: 1 });
-  for (const bad of ["127.0.0.1", "::1:80", "host:0", "host:65536", "host:", ":80", "h:8x"]) {
-    assert.throws(() => parseHostPort(bad), TypeError, bad);
-  }
 });

@@ -9,13 +9,11 @@
 
 import { resolveServedPath } from "../tftp/_resolve_path.ts";
 import { fileErrorToTftp } from "../tftp/_io.ts";
-import { TcpFrameError } from "./errors.ts";
-import {
-  decodeRawName,
-  encodeResponseHeader,
-  requestParser,
-  type ResponseHeader,
-} from "./frame.ts";
+import { acceptConnections } from "./_accept.ts";
+import { callHook, checkMs, checkPort, closeQuietly, idleTimer, writeAll } from "./_conn.ts";
+import { TcpFrameError, type TcpRefusal } from "./errors.ts";
+import { decodeRawName, encodeResponseHeader, requestParser } from "./frame.ts";
+import type { TcpRequestRecord } from "./request_log.ts";
 
 /** Options of {@linkcode serveTcpFiles}. */
 export interface ServeTcpFilesOptions {
@@ -45,6 +43,11 @@ export interface ServeTcpFilesOptions {
   idleTimeoutMs?: number;
   /** Aborting it shuts the server down. */
   signal?: AbortSignal;
+  /**
+   * Called once per connection when it ends, with what it asked for and what it got. A hook
+   * that throws is ignored.
+   */
+  onRequest?: (record: TcpRequestRecord) => void;
 }
 
 /** A running server. */
@@ -57,34 +60,17 @@ export interface TcpFileServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
-}
+/** What a connection came to, before the peer and the time are added. */
+type Outcome = Omit<TcpRequestRecord, "peer" | "durationMs">;
 
-function closeQuietly(resource: { close(): void }): void {
-  try {
-    resource.close();
-  } catch { /* already closed */ }
-}
+const CHUNK_BYTES = 64 * 1024;
 
 /** The header that answers a failed lookup or open. */
-function refusal(error: unknown): ResponseHeader {
+function refusal(error: unknown): { status: TcpRefusal; message: string } {
   const tftp = fileErrorToTftp(error, false);
   if (tftp.code === 1) return { status: "NOT_FOUND", message: tftp.message };
   if (tftp.code === 2) return { status: "DENIED", message: tftp.message };
   return { status: "ERROR", message: tftp.message };
-}
-
-/** A timer that closes the connection unless touched within `ms`. */
-function idleTimer(conn: Deno.Conn, ms: number): { touch(): void; stop(): void } {
-  let timer = setTimeout(() => closeQuietly(conn), ms);
-  return {
-    touch() {
-      clearTimeout(timer);
-      timer = setTimeout(() => closeQuietly(conn), ms);
-    },
-    stop: () => clearTimeout(timer),
-  };
 }
 
 /** Reads the request: the name, `undefined` at end of stream; TcpFrameError on garbage. */
@@ -103,24 +89,43 @@ async function readName(conn: Deno.Conn, raw: boolean): Promise<string | undefin
   }
 }
 
-async function serveConnection(
-  conn: Deno.Conn,
-  options: { root: string; raw: boolean; idleTimeoutMs: number },
-): Promise<void> {
-  const { root, raw, idleTimeoutMs } = options;
+interface Settings {
+  root: string;
+  raw: boolean;
+  idleTimeoutMs: number;
+  stopping: () => boolean;
+}
+
+async function serveConnection(conn: Deno.Conn, settings: Settings): Promise<Outcome> {
+  const { root, raw, idleTimeoutMs } = settings;
   const idle = idleTimer(conn, idleTimeoutMs);
+  const why = (error: unknown) =>
+    idle.fired
+      ? `No progress for ${idleTimeoutMs} ms`
+      : settings.stopping()
+      ? "Server shut down"
+      : error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe
+      ? "Connection closed by the client"
+      : (error as Error)?.message ?? String(error);
+  const failed = { bytes: 0, complete: false } as const;
   let file: Deno.FsFile | undefined;
   try {
     let name: string | undefined;
     try {
       name = await readName(conn, raw);
     } catch (error) {
-      if (!(error instanceof TcpFrameError) || raw) return;
-      const message = `Bad request: ${error.message}`.slice(0, 512);
-      await writeAll(conn, encodeResponseHeader({ status: "ERROR", message }));
-      return;
+      if (!(error instanceof TcpFrameError)) {
+        return { status: "NO_REQUEST", ...failed, message: why(error) };
+      }
+      if (!raw) {
+        const message = `Bad request: ${error.message}`.slice(0, 512);
+        await writeAll(conn, encodeResponseHeader({ status: "ERROR", message })).catch(() => {});
+      }
+      return { status: "BAD_REQUEST", ...failed, message: error.message };
     }
-    if (name === undefined) return;
+    if (name === undefined) {
+      return { status: "NO_REQUEST", ...failed, message: "Connection closed before a request" };
+    }
     idle.touch();
     let size: number;
     try {
@@ -128,32 +133,33 @@ async function serveConnection(
       file = await Deno.open(served.path, { read: true });
       size = (await file.stat()).size;
     } catch (error) {
-      if (!raw) await writeAll(conn, encodeResponseHeader(refusal(error)));
-      return;
+      const header = refusal(error);
+      if (!raw) await writeAll(conn, encodeResponseHeader(header)).catch(() => {});
+      return { name, ...header, ...failed };
     }
-    if (!raw) await writeAll(conn, encodeResponseHeader({ status: "OK", size }));
-    if (size === 0) return;
-    // Exactly `size` bytes, even when the file grows while it is sent.
     let sent = 0;
-    const limit = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        idle.touch();
-        const room = size - sent;
-        if (chunk.length < room) {
-          sent += chunk.length;
-          controller.enqueue(chunk);
-          return;
+    try {
+      if (!raw) await writeAll(conn, encodeResponseHeader({ status: "OK", size }));
+      // Exactly `size` bytes, even when the file grows while it is sent.
+      const buffer = new Uint8Array(CHUNK_BYTES);
+      while (sent < size) {
+        const n = await file.read(buffer.subarray(0, Math.min(CHUNK_BYTES, size - sent)));
+        if (n === null) break;
+        for (let at = 0; at < n;) {
+          const written = await conn.write(buffer.subarray(at, n));
+          at += written;
+          sent += written;
         }
-        sent = size;
-        controller.enqueue(chunk.subarray(0, room));
-        controller.terminate();
-      },
-    });
-    const body = file.readable;
-    file = undefined; // the stream owns it now and closes it at the end or on cancel
-    await body.pipeThrough(limit).pipeTo(conn.writable, { preventClose: true });
-  } catch {
-    // The client went away or the idle timer closed the connection: nothing to tell anyone.
+        idle.touch();
+      }
+    } catch (error) {
+      return { name, status: "OK", bytes: sent, size, complete: false, message: why(error) };
+    }
+    if (sent < size) {
+      const message = `File shrank to ${sent} bytes while it was sent`;
+      return { name, status: "OK", bytes: sent, size, complete: false, message };
+    }
+    return { name, status: "OK", bytes: sent, size, complete: true };
   } finally {
     idle.stop();
     if (file) closeQuietly(file);
@@ -165,13 +171,8 @@ function checkOptions(options: ServeTcpFilesOptions): void {
   if (typeof options?.root !== "string" || options.root === "") {
     throw new TypeError(`root must be a non-empty string, got ${JSON.stringify(options?.root)}`);
   }
-  const { port = 0, idleTimeoutMs = 30_000 } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`port must be an integer between 0 and 65535, got ${port}`);
-  }
-  if (!Number.isFinite(idleTimeoutMs) || idleTimeoutMs <= 0) {
-    throw new RangeError(`idleTimeoutMs must be a positive number, got ${idleTimeoutMs}`);
-  }
+  checkPort(options.port ?? 0);
+  checkMs("idleTimeoutMs", options.idleTimeoutMs ?? 30_000);
 }
 
 /**
@@ -180,7 +181,11 @@ function checkOptions(options: ServeTcpFilesOptions): void {
  * @example
  * ```ts ignore
  * import { serveTcpFiles } from "./server.ts";
- * await using server = serveTcpFiles({ root: "/srv/files", hostname: "127.0.0.1" });
+ * await using server = serveTcpFiles({
+ *   root: "/srv/files",
+ *   hostname: "127.0.0.1",
+ *   onRequest: (record) => console.log(record.name, record.status, record.bytes),
+ * });
  * console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
  * ```
  *
@@ -190,57 +195,12 @@ function checkOptions(options: ServeTcpFilesOptions): void {
 export function serveTcpFiles(options: ServeTcpFilesOptions): TcpFileServer {
   checkOptions(options);
   const { root, hostname = "0.0.0.0", port = 0, raw = false, idleTimeoutMs = 30_000 } = options;
-  const { signal } = options;
-  const listener = Deno.listen({ transport: "tcp", hostname, port });
-  const conns = new Set<Deno.Conn>();
-  const tasks = new Set<Promise<void>>();
-  let stopping = false;
-
-  const acceptLoop = (async () => {
-    while (!stopping) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (stopping || error instanceof Deno.errors.BadResource) return;
-        await new Promise((resolve) => setTimeout(resolve, 50)); // e.g. out of descriptors
-        continue;
-      }
-      if (stopping) {
-        closeQuietly(conn);
-        return;
-      }
-      conns.add(conn);
-      const task = serveConnection(conn, { root, raw, idleTimeoutMs }).finally(() => {
-        conns.delete(conn);
-        tasks.delete(task);
-      });
-      tasks.add(task);
-    }
-  })();
-
-  let stopped: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => {
-    stopped ??= (async () => {
-      stopping = true;
-      signal?.removeEventListener("abort", onAbort);
-      closeQuietly(listener);
-      await acceptLoop;
-      for (const conn of conns) closeQuietly(conn);
-      await Promise.allSettled([...tasks]);
-    })();
-    return stopped;
-  };
-  const onAbort = () => void shutdown();
-  if (signal?.aborted) void shutdown();
-  else signal?.addEventListener("abort", onAbort, { once: true });
-
-  return {
-    addr: listener.addr,
-    get activeConnections() {
-      return tasks.size;
-    },
-    shutdown,
-    [Symbol.asyncDispose]: shutdown,
-  };
+  const { signal, onRequest } = options;
+  return acceptConnections({ hostname, port, signal }, async (conn, server) => {
+    const started = performance.now();
+    const settings = { root, raw, idleTimeoutMs, stopping: () => server.stopping };
+    const outcome = await serveConnection(conn, settings);
+    const durationMs = performance.now() - started;
+    callHook(onRequest, { peer: conn.remoteAddr, ...outcome, durationMs });
+  });
 }

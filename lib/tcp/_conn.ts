@@ -1,0 +1,73 @@
+/**
+ * Small socket helpers every TCP module shares: write everything, close without caring
+ * whether it is already closed, and an idle timer that closes a connection making no progress.
+ *
+ * @module
+ */
+
+/** Writes all of `bytes`, however many calls that takes; rejects when the socket fails. */
+export async function writeAll(
+  conn: { write(bytes: Uint8Array): Promise<number> },
+  bytes: Uint8Array,
+): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+}
+
+/** Closes `resource`, ignoring that it may already be closed. */
+export function closeQuietly(resource: { close(): void }): void {
+  try {
+    resource.close();
+  } catch { /* already closed */ }
+}
+
+/** What {@linkcode idleTimer} returns. */
+export interface IdleTimer {
+  /** Progress was made: the deadline starts again. */
+  touch(): void;
+  /** Stops the timer for good. */
+  stop(): void;
+  /** Whether the timer fired (and closed the connection). */
+  readonly fired: boolean;
+}
+
+/** A timer that closes `conn` unless touched within `ms`. */
+export function idleTimer(conn: { close(): void }, ms: number): IdleTimer {
+  let fired = false;
+  const fire = () => {
+    fired = true;
+    closeQuietly(conn);
+  };
+  let timer = setTimeout(fire, ms);
+  return {
+    touch() {
+      clearTimeout(timer);
+      if (!fired) timer = setTimeout(fire, ms);
+    },
+    stop: () => clearTimeout(timer),
+    get fired() {
+      return fired;
+    },
+  };
+}
+
+/** A positive finite number of milliseconds, or a RangeError naming `what`. */
+export function checkMs(what: string, ms: number): void {
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0) {
+    throw new RangeError(`${what} must be a positive number, got ${ms}`);
+  }
+}
+
+/** A port 0..65535 (0 = any free port), or a RangeError. */
+export function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port must be an integer between 0 and 65535, got ${port}`);
+  }
+}
+
+/** Calls a user hook; nothing it does (throw, reject) reaches the server. */
+export function callHook<T>(hook: ((value: T) => void) | undefined, value: T): void {
+  try {
+    const result: unknown = hook?.(value);
+    if (result instanceof Promise) result.catch(() => {});
+  } catch { /* a broken hook must not break the server */ }
+}
