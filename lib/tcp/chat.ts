@@ -114,7 +114,7 @@ export async function chatOverConnection(
         break;
       }
       try {
-        await writeAll(conn, encodeLine(got.value, encoding));
+        await writeAll(conn, encodeLine(got.value, { encoding }));
       } catch {
         break; // the peer is gone: its reader ends too
       }

@@ -125,7 +125,7 @@ export function serveTcpChat(options: ServeTcpChatOptions): TcpChatServer {
   checkPort(port);
   checkMs("lingerMs", lingerMs);
   if (typeof onLine !== "function") throw new TypeError("onLine must be a function");
-  const busyLine = encodeLine(busyMessage, encoding);
+  const busyLine = encodeLine(busyMessage, { encoding });
   const shared = new SharedInput(input);
   let current: { peer: Deno.NetAddr; chat: Promise<unknown> } | undefined;
 

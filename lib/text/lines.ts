@@ -233,26 +233,39 @@ function gbUnitEnd(bytes: Uint8Array, i: number, end: number, tail: Tail): numbe
   return i + 1;
 }
 
+/** Options of {@linkcode encodeLine}. */
+export interface EncodeLineOptions {
+  /**
+   * The encoding to write.
+   * @default {"utf-8"}
+   */
+  encoding?: TextEncodingName;
+  /**
+   * The line end to append.
+   * @default {"\n"}
+   */
+  terminator?: "\n" | "\r\n";
+}
+
 /**
  * Encodes one line plus its terminator. Characters the encoding cannot write become "?".
  *
  * @param line The text of the line, without terminator.
- * @param encoding The encoding to write. @default {"utf-8"}
- * @param terminator The line end to append. @default {"\n"}
+ * @param options Encoding and terminator.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { encodeLine } from "./lines.ts";
- * assert.deepEqual(encodeLine("你好", "gbk", "\r\n"), new Uint8Array([0xc4, 0xe3, 0xba, 0xc3, 13, 10]));
+ * assert.deepEqual(
+ *   encodeLine("你好", { encoding: "gbk", terminator: "\r\n" }),
+ *   new Uint8Array([0xc4, 0xe3, 0xba, 0xc3, 13, 10]),
+ * );
  * assert.deepEqual(encodeLine("hi"), new Uint8Array([0x68, 0x69, 0x0a]));
  * ```
  */
-export function encodeLine(
-  line: string,
-  encoding: TextEncodingName = "utf-8",
-  terminator: "\n" | "\r\n" = "\n",
-): Uint8Array {
+export function encodeLine(line: string, options: EncodeLineOptions = {}): Uint8Array {
+  const { encoding = "utf-8", terminator = "\n" } = options;
   if (terminator !== "\n" && terminator !== "\r\n") {
     throw new RangeError(`terminator must be "\\n" or "\\r\\n", got ${JSON.stringify(terminator)}`);
   }

@@ -231,15 +231,21 @@ Deno.test("readLines refuses bad options at once, before locking the stream", ()
 
 Deno.test("encodeLine appends the terminator in the chosen encoding", () => {
   assert.deepEqual(encodeLine("hi"), new Uint8Array([0x68, 0x69, 0x0a]));
-  assert.deepEqual(encodeLine("", "gbk"), new Uint8Array([0x0a]));
+  assert.deepEqual(encodeLine("", { encoding: "gbk" }), new Uint8Array([0x0a]));
   assert.deepEqual(
-    encodeLine("你好", "gbk", "\r\n"),
+    encodeLine("你好", { encoding: "gbk", terminator: "\r\n" }),
     new Uint8Array([0xc4, 0xe3, 0xba, 0xc3, 0x0d, 0x0a]),
   );
-  assert.deepEqual(encodeLine("😀", "gbk"), new Uint8Array([0x3f, 0x0a]));
-  assert.deepEqual(encodeLine("😀", "gb18030"), new Uint8Array([0x94, 0x39, 0xfc, 0x36, 0x0a]));
-  assert.deepEqual(encodeLine("é", "utf-8", "\r\n"), new Uint8Array([0xc3, 0xa9, 0x0d, 0x0a]));
-  assert.throws(() => encodeLine("a", "utf-8", "\r" as "\n"), {
+  assert.deepEqual(encodeLine("😀", { encoding: "gbk" }), new Uint8Array([0x3f, 0x0a]));
+  assert.deepEqual(
+    encodeLine("😀", { encoding: "gb18030" }),
+    new Uint8Array([0x94, 0x39, 0xfc, 0x36, 0x0a]),
+  );
+  assert.deepEqual(
+    encodeLine("é", { terminator: "\r\n" }),
+    new Uint8Array([0xc3, 0xa9, 0x0d, 0x0a]),
+  );
+  assert.throws(() => encodeLine("a", { terminator: "\r" as "\n" }), {
     name: "RangeError",
     message: 'terminator must be "\\n" or "\\r\\n", got "\\r"',
   });

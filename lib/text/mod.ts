@@ -6,7 +6,7 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeText, encodeLine } from "./mod.ts";
- * assert.equal(decodeText(encodeLine("中文", "gb18030"), "gb18030"), "中文\n");
+ * assert.equal(decodeText(encodeLine("中文", { encoding: "gb18030" }), "gb18030"), "中文\n");
  * ```
  *
  * @module
