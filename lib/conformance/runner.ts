@@ -1,0 +1,484 @@
+/**
+ * The conformance runner: runs checks one at a time, in order, each with a fresh
+ * {@linkcode CheckContext} and its own time limit, and collects the verdicts into a
+ * {@linkcode RunReport}.
+ *
+ * Rules:
+ * - A `writable` check without `writable: true` is `skip` with `needs --writable`; it does not
+ *   run and no liveness request follows it.
+ * - The time limit is the check's `limitMs` (30 s when unset) x `timeoutScale`. When it
+ *   passes, the context's signal is aborted, the check gets one more second to unwind, and the
+ *   verdict is `fail` with `did not finish within N ms`.
+ * - A check that throws fails with the error's message; an outcome that is not an object with
+ *   a known status and a string detail fails and says what was wrong with it.
+ * - After every check that ran, `liveness()` runs on a fresh context. When the server no
+ *   longer answers, that check fails, its detail says so and it is marked `serverDown`; the
+ *   following checks still run.
+ * - Aborting `signal` stops the run: the current check is aborted and disposed, and the
+ *   returned promise rejects with the signal's reason.
+ *
+ * @module
+ */
+
+import type {
+  Address,
+  CheckContext,
+  CheckLevel,
+  CheckOutcome,
+  CheckStatus,
+  ConformanceCheck,
+  FixtureCatalogue,
+  Liveness,
+} from "./check.ts";
+import { createCheckContext } from "./context.ts";
+
+/** The verdict of one check in a {@linkcode RunReport}. */
+export interface CheckResult {
+  /** The check's id. */
+  id: string;
+  /** The check's title. */
+  title: string;
+  /** The specification, e.g. `RFC 1350`. */
+  rfc: string;
+  /** How binding the rule is. */
+  level: CheckLevel;
+  /** The verdict. */
+  status: CheckStatus;
+  /** Why; for a skipped check, the reason. */
+  detail: string;
+  /** How long the check ran, in ms (0 when it did not run). */
+  ms: number;
+  /** What the check measured (a plain JSON copy). */
+  measured?: Record<string, unknown>;
+  /** The lines the check logged, when it logged any. */
+  log?: string[];
+  /** Set when the server stopped answering after this check. */
+  serverDown?: boolean;
+}
+
+/** The result of {@linkcode runConformance}. */
+export interface RunReport {
+  /** The server's URL, as given in the options. */
+  server: string;
+  /** When the run started, ISO 8601. */
+  started: string;
+  /** How long the whole run took, in ms. */
+  durationMs: number;
+  /** Every selected check's verdict, in run order. */
+  checks: CheckResult[];
+}
+
+/** What a {@linkcode ContextFactory} is given. */
+export interface ContextFactoryOptions {
+  /** The server under test. */
+  server: Address;
+  /** The fixture catalogue; the factory's own when absent. */
+  fixtures?: FixtureCatalogue;
+  /** Whether checks may write. */
+  writable: boolean;
+  /** Every deadline is multiplied by it. */
+  timeoutScale: number;
+  /** Aborted when the check's time limit passes or the run is interrupted. */
+  signal: AbortSignal;
+  /** Receives the lines the check logs. */
+  log(line: string): void;
+}
+
+/** A context the runner disposes of when the check ends. */
+export type CheckContextHandle = CheckContext & AsyncDisposable;
+
+/** Makes the context of one check (or of one liveness request). */
+export type ContextFactory = (
+  options: ContextFactoryOptions,
+) => CheckContextHandle | Promise<CheckContextHandle>;
+
+/** Which checks run: {@linkcode selectChecks}. */
+export interface SelectOptions {
+  /** Run only these ids (in the checks' order). @default {undefined} (all) */
+  only?: readonly string[];
+  /** Leave these ids out. @default {undefined} (none) */
+  skip?: readonly string[];
+}
+
+/** Options of {@linkcode runConformance}. */
+export interface RunOptions extends SelectOptions {
+  /** The server under test. */
+  server: Address;
+  /** The server's URL, recorded in the report. */
+  url: string;
+  /** Let `writable` checks run (they upload files). @default {false} */
+  writable?: boolean;
+  /** Multiplies every deadline and time limit; above 0. @default {1} */
+  timeoutScale?: number;
+  /** Stops the run; the promise then rejects with its reason. @default {undefined} */
+  signal?: AbortSignal;
+  /** Passed to the context factory. @default {undefined} (the factory's own catalogue) */
+  fixtures?: FixtureCatalogue;
+  /** Makes each check's context. @default {createCheckContext} (from `context.ts`) */
+  contextFactory?: ContextFactory;
+  /** Called with each result as soon as it is final. @default {undefined} */
+  onResult?: (result: CheckResult) => void;
+  /** The clock, in ms since the epoch. @default {Date.now} */
+  now?: () => number;
+}
+
+/** A check's time limit when it sets none, in ms before scaling. */
+export const DEFAULT_LIMIT_MS = 30_000;
+/** Time limit of a liveness request, in ms before scaling. */
+const LIVENESS_LIMIT_MS = 15_000;
+/** How long a check that ran out of time gets to unwind after its signal is aborted. */
+const GRACE_MS = 1_000;
+/** The longest timer the platform keeps (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const STATUSES: readonly CheckStatus[] = ["pass", "fail", "warn", "skip"];
+const NEEDS_WRITABLE = "needs --writable";
+
+interface Run {
+  server: Address;
+  fixtures?: FixtureCatalogue;
+  writable: boolean;
+  timeoutScale: number;
+  signal?: AbortSignal;
+  factory: ContextFactory;
+  now: () => number;
+}
+
+type Settled<T> = { kind: "done"; value: T } | { kind: "threw"; error: unknown } | {
+  kind: "expired";
+};
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Resolves with `promise`'s value, `"expired"` after `ms`, or `"aborted"` when `signal` is. */
+function raceDeadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<T | "expired" | "aborted"> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve("aborted");
+    const finish = (value: T | "expired" | "aborted") => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(value);
+    };
+    const onAbort = () => finish("aborted");
+    const timer = setTimeout(() => finish("expired"), Math.min(ms, MAX_TIMER_MS));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    promise.then(finish);
+  });
+}
+
+/** Runs `work` on a fresh context within `limitMs`, then disposes of the context. */
+async function withContext<T>(
+  run: Run,
+  log: string[],
+  limitMs: number,
+  work: (ctx: CheckContext) => Promise<T>,
+): Promise<Settled<T>> {
+  const limit = new AbortController();
+  const signal = run.signal ? AbortSignal.any([run.signal, limit.signal]) : limit.signal;
+  let ctx: CheckContextHandle;
+  try {
+    ctx = await run.factory({
+      server: run.server,
+      fixtures: run.fixtures,
+      writable: run.writable,
+      timeoutScale: run.timeoutScale,
+      signal,
+      log: (line) => void log.push(String(line)),
+    });
+  } catch (error) {
+    run.signal?.throwIfAborted();
+    return { kind: "threw", error: new Error(`Cannot create the context: ${messageOf(error)}`) };
+  }
+  try {
+    const settled: Promise<Settled<T>> = Promise.resolve()
+      .then(() => work(ctx))
+      .then((value) => ({ kind: "done", value }), (error) => ({ kind: "threw", error }));
+    const first = await raceDeadline(settled, limitMs, run.signal);
+    if (first !== "expired" && first !== "aborted") {
+      run.signal?.throwIfAborted();
+      return first;
+    }
+    limit.abort(new Error(`Time limit of ${Math.round(limitMs)} ms passed`));
+    await raceDeadline(settled, GRACE_MS);
+    run.signal?.throwIfAborted();
+    return { kind: "expired" };
+  } finally {
+    try {
+      await ctx[Symbol.asyncDispose]();
+    } catch (error) {
+      log.push(`closing the context failed: ${messageOf(error)}`);
+    }
+  }
+}
+
+/** The outcome as the report keeps it, or why it is not a valid outcome. */
+function checkOutcome(value: unknown): CheckOutcome {
+  const bad = (why: string): CheckOutcome => ({
+    status: "fail",
+    detail: `the check returned an invalid outcome: ${why}`,
+  });
+  if (typeof value !== "object" || value === null) {
+    return bad(`expected an object, got ${value === null ? "null" : typeof value}`);
+  }
+  const { status, detail, measured } = value as Record<string, unknown>;
+  if (!STATUSES.includes(status as CheckStatus)) {
+    return bad(`status must be one of ${STATUSES.join(", ")}, got ${JSON.stringify(status)}`);
+  }
+  if (typeof detail !== "string") return bad(`detail must be a string, got ${typeof detail}`);
+  if (measured === undefined) return { status: status as CheckStatus, detail };
+  let copy: unknown;
+  try {
+    copy = JSON.parse(JSON.stringify(measured) ?? "null");
+  } catch (error) {
+    return bad(`measured is not plain JSON (${messageOf(error)})`);
+  }
+  if (typeof copy !== "object" || copy === null || Array.isArray(copy)) {
+    return bad("measured must be an object");
+  }
+  return { status: status as CheckStatus, detail, measured: copy as Record<string, unknown> };
+}
+
+async function runCheck(check: ConformanceCheck, run: Run, log: string[]): Promise<CheckOutcome> {
+  const limitMs = (check.limitMs ?? DEFAULT_LIMIT_MS) * run.timeoutScale;
+  const settled = await withContext(run, log, limitMs, (ctx) => check.run(ctx));
+  if (settled.kind === "expired") {
+    return { status: "fail", detail: `did not finish within ${Math.round(limitMs)} ms` };
+  }
+  if (settled.kind === "threw") return { status: "fail", detail: messageOf(settled.error) };
+  return checkOutcome(settled.value);
+}
+
+async function checkLiveness(run: Run, log: string[]): Promise<Liveness> {
+  const lines: string[] = [];
+  const limitMs = LIVENESS_LIMIT_MS * run.timeoutScale;
+  const settled = await withContext(run, lines, limitMs, (ctx) => ctx.liveness());
+  let liveness: Liveness;
+  if (settled.kind === "expired") {
+    liveness = { alive: false, detail: `no liveness answer within ${Math.round(limitMs)} ms` };
+  } else if (settled.kind === "threw") {
+    liveness = { alive: false, detail: `the liveness request failed: ${messageOf(settled.error)}` };
+  } else if (typeof settled.value?.alive !== "boolean") {
+    liveness = { alive: false, detail: "liveness() returned no verdict" };
+  } else {
+    liveness = { alive: settled.value.alive, detail: String(settled.value.detail) };
+  }
+  if (!liveness.alive) log.push(...lines.map((line) => `liveness: ${line}`));
+  return liveness;
+}
+
+/** Runs one check and the liveness request after it; `undefined` when it may not run. */
+async function runOne(
+  check: ConformanceCheck,
+  run: Run,
+  wasUp: boolean,
+): Promise<CheckResult | undefined> {
+  if (check.writable && !run.writable) return undefined;
+  const { id, title, rfc, level } = check;
+  const log: string[] = [];
+  const started = run.now();
+  const outcome = await runCheck(check, run, log);
+  const ms = Math.max(0, Math.round(run.now() - started));
+  const liveness = await checkLiveness(run, log);
+  const result: CheckResult = { id, title, rfc, level, ...outcome, ms };
+  if (!liveness.alive) {
+    const note = `the server ${
+      wasUp ? "stopped" : "was still not"
+    } answering after this check: ${liveness.detail}`;
+    result.status = "fail";
+    result.detail = result.detail === "" ? note : `${result.detail}; ${note}`;
+    result.serverDown = true;
+  }
+  if (log.length > 0) result.log = log;
+  return result;
+}
+
+/**
+ * The checks that `only` and `skip` select, in the order of `checks`. Throws a TypeError when
+ * two checks share an id and a RangeError naming the known ids when `only` or `skip` names an
+ * unknown one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineCheck } from "./check.ts";
+ * import { selectChecks } from "./runner.ts";
+ * const make = (id: string) =>
+ *   defineCheck({ id, title: id, rfc: "RFC 1350", level: "must", run: async () => ({ status: "pass", detail: "" }) });
+ * const checks = [make("a"), make("b"), make("c")];
+ * assert.deepEqual(selectChecks(checks, { only: ["c", "a"] }).map((c) => c.id), ["a", "c"]);
+ * assert.deepEqual(selectChecks(checks, { skip: ["b"] }).map((c) => c.id), ["a", "c"]);
+ * assert.throws(() => selectChecks(checks, { only: ["x"] }), {
+ *   name: "RangeError",
+ *   message: 'Unknown check id "x"; known ids: a, b, c',
+ * });
+ * ```
+ *
+ * @param checks Every known check.
+ * @param options The selection.
+ * @returns The selected checks.
+ */
+export function selectChecks(
+  checks: readonly ConformanceCheck[],
+  options: SelectOptions = {},
+): ConformanceCheck[] {
+  const known = new Set<string>();
+  for (const check of checks) {
+    if (known.has(check.id)) {
+      throw new TypeError(`Check id ${JSON.stringify(check.id)} is used by two checks`);
+    }
+    known.add(check.id);
+  }
+  const unknown = [...options.only ?? [], ...options.skip ?? []].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    const names = [...new Set(unknown)].map((id) => JSON.stringify(id)).join(", ");
+    throw new RangeError(
+      `Unknown check id${unknown.length > 1 ? "s" : ""} ${names}; known ids: ${
+        known.size > 0 ? [...known].join(", ") : "(none)"
+      }`,
+    );
+  }
+  const only = options.only ? new Set(options.only) : undefined;
+  const skip = new Set(options.skip ?? []);
+  return checks.filter((check) => (only?.has(check.id) ?? true) && !skip.has(check.id));
+}
+
+/**
+ * Runs `checks` (those `only` and `skip` select) one at a time against `options.server`.
+ * Throws a RangeError for an unknown id in `only` or `skip`, a TypeError for duplicate ids or
+ * bad options; rejects with the signal's reason when `signal` is aborted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defineCheck } from "./check.ts";
+ * import { type CheckContextHandle, runConformance } from "./runner.ts";
+ * const check = defineCheck({
+ *   id: "always-passes",
+ *   title: "Passes",
+ *   rfc: "RFC 1350",
+ *   level: "must",
+ *   run: async () => ({ status: "pass", detail: "fine" }),
+ * });
+ * const fake = {
+ *   liveness: async () => ({ alive: true, detail: "ok" }),
+ *   [Symbol.asyncDispose]: async () => {},
+ * } as unknown as CheckContextHandle;
+ * const report = await runConformance([check], {
+ *   server: { hostname: "127.0.0.1", port: 69 },
+ *   url: "tftp://127.0.0.1:69/",
+ *   contextFactory: () => fake,
+ * });
+ * assert.equal(report.checks[0].status, "pass");
+ * assert.equal(report.checks[0].detail, "fine");
+ * ```
+ *
+ * @param checks The checks, in run order.
+ * @param options The server, the selection and the run's settings.
+ * @returns The report.
+ */
+export async function runConformance(
+  checks: readonly ConformanceCheck[],
+  options: RunOptions,
+): Promise<RunReport> {
+  const { server, url, timeoutScale = 1 } = options;
+  if (typeof server?.hostname !== "string" || server.hostname === "") {
+    throw new TypeError("server.hostname must be a non-empty string");
+  }
+  if (!Number.isInteger(server.port) || server.port < 1 || server.port > 65535) {
+    throw new RangeError(`server.port must be from 1 to 65535, got ${server.port}`);
+  }
+  if (typeof url !== "string") throw new TypeError("url must be a string");
+  if (!(Number.isFinite(timeoutScale) && timeoutScale > 0)) {
+    throw new RangeError(`timeoutScale must be a positive number, got ${timeoutScale}`);
+  }
+  const selected = selectChecks(checks, options);
+  const run: Run = {
+    server,
+    fixtures: options.fixtures,
+    writable: options.writable ?? false,
+    timeoutScale,
+    signal: options.signal,
+    factory: options.contextFactory ?? createCheckContext,
+    now: options.now ?? Date.now,
+  };
+  run.signal?.throwIfAborted();
+  const startedAt = run.now();
+  const results: CheckResult[] = [];
+  let up = true;
+  for (const check of selected) {
+    run.signal?.throwIfAborted();
+    const ran = await runOne(check, run, up);
+    const { id, title, rfc, level } = check;
+    const result = ran ?? { id, title, rfc, level, status: "skip", detail: NEEDS_WRITABLE, ms: 0 };
+    if (ran) up = !ran.serverDown;
+    results.push(result);
+    options.onResult?.(result);
+  }
+  return {
+    server: url,
+    started: new Date(startedAt).toISOString(),
+    durationMs: Math.max(0, Math.round(run.now() - startedAt)),
+    checks: results,
+  };
+}
+
+/** The counts of a {@linkcode RunReport}, from {@linkcode summarize}. */
+export interface RunSummary {
+  /** How many checks ended with each status. */
+  counts: Record<CheckStatus, number>;
+  /** `must` checks that passed. */
+  mustPassed: number;
+  /** `must` checks that were not skipped. */
+  mustRan: number;
+  /** Ids of the checks after which the server did not answer, in run order. */
+  serverDown: string[];
+  /** One line, e.g. `28 passed, 1 failed, 3 warnings, 2 skipped (must: 20/21)`. */
+  score: string;
+}
+
+/**
+ * Counts the verdicts of a report and writes the one-line score.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { summarize } from "./runner.ts";
+ * const row = { title: "t", rfc: "RFC 1350", detail: "", ms: 1 };
+ * const summary = summarize({
+ *   server: "tftp://127.0.0.1:69/",
+ *   started: "2024-01-01T00:00:00.000Z",
+ *   durationMs: 3,
+ *   checks: [
+ *     { ...row, id: "a", level: "must", status: "pass" },
+ *     { ...row, id: "b", level: "must", status: "fail" },
+ *     { ...row, id: "c", level: "should", status: "warn" },
+ *   ],
+ * });
+ * assert.equal(summary.score, "1 passed, 1 failed, 1 warning, 0 skipped (must: 1/2)");
+ * ```
+ *
+ * @param report A run's report.
+ * @returns The counts and the score line.
+ */
+export function summarize(report: RunReport): RunSummary {
+  const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
+  let mustPassed = 0;
+  let mustRan = 0;
+  for (const check of report.checks) {
+    counts[check.status]++;
+    if (check.level === "must" && check.status !== "skip") {
+      mustRan++;
+      if (check.status === "pass") mustPassed++;
+    }
+  }
+  const score = `${counts.pass} passed, ${counts.fail} failed, ${counts.warn} warning${
+    counts.warn === 1 ? "" : "s"
+  }, ${counts.skip} skipped (must: ${mustPassed}/${mustRan})`;
+  const serverDown = report.checks.filter((check) => check.serverDown).map((check) => check.id);
+  return { counts, mustPassed, mustRan, serverDown, score };
+}
