@@ -44,3 +44,4 @@ export * from "./lib/tcp/request_log.ts";
 export * from "./lib/tcp/echo.ts";
 export * from "./lib/tcp/chat.ts";
 export * from "./lib/tcp/chat_server.ts";
+export * from "./lib/udp_tools/mod.ts";

@@ -22,6 +22,7 @@ const PURE_FILES = [
   "lib/udp/impair_rules.ts",
   "lib/tcp/frame.ts",
   "lib/tcp/url.ts",
+  "lib/udp_tools/ipmsg.ts",
   "lib/tcp/_shared_input.ts",
   "lib/tcp/errors.ts",
 ];

@@ -16,7 +16,8 @@
  */
 
 import { join } from "node:path";
-import { chatOverConnection, showControlCharacters } from "../lib/tcp/chat.ts";
+import { chatOverConnection } from "../lib/tcp/chat.ts";
+import { showControlCharacters } from "../lib/text/visible.ts";
 import { serveTcpChat } from "../lib/tcp/chat_server.ts";
 import { tcpGet } from "../lib/tcp/client.ts";
 import { serveTcpEcho, type TcpEchoRecord } from "../lib/tcp/echo.ts";

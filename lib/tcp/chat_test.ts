@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chatOverConnection, showControlCharacters, type TcpChatResult } from "./chat.ts";
+import { chatOverConnection, type TcpChatResult } from "./chat.ts";
 
 /** One end of an in-memory connection: what `chatOverConnection` uses of a Deno.Conn. */
 class FakeEnd {
@@ -192,13 +192,4 @@ Deno.test("chat: abort rejects with the reason; an onLine error is rethrown", as
     chatOverConnection(c.conn, { input, onLine: () => {}, lingerMs: 0 }),
     { name: "RangeError", message: "lingerMs must be a positive number, got 0" },
   );
-});
-
-Deno.test("showControlCharacters escapes Cc except tab, nothing else", () => {
-  assert.equal(showControlCharacters("plain 你好 €"), "plain 你好 €");
-  assert.equal(
-    showControlCharacters("\t\0\x07\x1b\r\x7f\x80\x9f\xa0"),
-    "\t\\x00\\x07\\x1b\\x0d\\x7f\\x80\\x9f\xa0",
-  );
-  assert.equal(showControlCharacters(""), "");
 });

@@ -14,3 +14,4 @@
 
 export * from "./encoding.ts";
 export * from "./lines.ts";
+export * from "./visible.ts";
