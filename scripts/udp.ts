@@ -23,14 +23,7 @@ import { serveUdpEcho, type UdpEchoDatagram } from "../lib/udp_tools/echo.ts";
 import { encodeIpmsg, IPMSG_COMMAND } from "../lib/udp_tools/ipmsg.ts";
 import { formatReceived, parseUdpCommandLine, type UdpCommand, udpUsage } from "./_udp_args.ts";
 import { UsageError } from "./_cli_args.ts";
-import {
-  enterUserFolder,
-  err,
-  formatHostPort,
-  onStopSignal,
-  out,
-  type StopSignal,
-} from "./_cli.ts";
+import { err, formatHostPort, onStopSignal, out, type StopSignal } from "./_cli.ts";
 
 type Command<K extends UdpCommand["command"]> = Extract<UdpCommand, { command: K }>;
 
@@ -215,6 +208,5 @@ async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  enterUserFolder();
   Deno.exit(await main(Deno.args));
 }
