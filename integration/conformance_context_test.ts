@@ -23,6 +23,13 @@ import type {
 import { createCheckContext } from "../lib/conformance/context.ts";
 import { FIXTURES, OUTSIDE_MARKER, writeFixtures } from "../lib/conformance/fixtures.ts";
 import { openProbe } from "../lib/conformance/probe.ts";
+import {
+  download,
+  MAX_SCRIPTED_BYTES,
+  MAX_SCRIPTED_DATAGRAMS,
+  type ScriptOptions,
+  upload,
+} from "../lib/conformance/_transfer.ts";
 import { concatBytes } from "../lib/bytes.ts";
 import { canBindIpv6, content, within } from "./_fixture.ts";
 
@@ -462,6 +469,109 @@ Deno.test("conformance transfers: protocol errors end with ERROR 4", async (t) =
       { opcode: OPCODE.ACK, block: 1 },
       { opcode: OPCODE.ACK, block: 2 },
     ]);
+  });
+});
+
+Deno.test("conformance transfers: a server that streams forever hits the size cap", async (t) => {
+  const ERROR_3 = { opcode: OPCODE.ERROR, code: 3, message: "Disk full or allocation exceeded" };
+  /** A scripted transfer straight from `_transfer.ts`, with lowered caps. */
+  const scripted = (
+    caps: Pick<ScriptOptions, "maxBytes" | "maxDatagrams">,
+    go: (script: ScriptOptions) => Promise<TransferRecord>,
+  ) =>
+  async (server: { hostname: string; port: number }) => {
+    await using probe = await openProbe(server);
+    return await go({ probe, server, mode: "octet", options: {}, timeoutMs: 500, ...caps });
+  };
+
+  await t.step("the defaults", () => {
+    assert.equal(MAX_SCRIPTED_BYTES, 64 * 1024 * 1024);
+    assert.equal(MAX_SCRIPTED_DATAGRAMS, 262_144);
+  });
+
+  await t.step("a download stops at maxBytes, keeping only whole blocks before it", async () => {
+    const blocks = Array.from({ length: 3 }, (_, i) => content(512, i + 1));
+    const { record, seen } = await fakeServer(
+      4,
+      async (send) => {
+        // "Forever", bounded: far more DATA than the cap, sent without waiting for ACKs.
+        for (let block = 1; block <= 40; block++) {
+          await send({ opcode: OPCODE.DATA, block, data: content(512, block) });
+        }
+      },
+      scripted({ maxBytes: 2048 }, (script) => download("endless.bin", script)),
+    );
+    assert.deepEqual([record.result, record.detail], [
+      "protocol",
+      "received 2064 bytes in 4 datagrams, more than a scripted transfer keeps (2048 bytes, " +
+      "262144 datagrams)",
+    ]);
+    assert.deepEqual(record.data, concatBytes(blocks));
+    assert.equal(record.received.length, 4);
+    assert.equal(record.sent, 5, "RRQ, ACK 1 to 3, ERROR 3");
+    assert.deepEqual(seen, [
+      { opcode: OPCODE.ACK, block: 1 },
+      { opcode: OPCODE.ACK, block: 2 },
+      { opcode: OPCODE.ACK, block: 3 },
+      ERROR_3,
+    ]);
+  });
+
+  await t.step("datagrams from strangers count towards maxDatagrams", async () => {
+    const { record, seen } = await fakeServer(
+      2,
+      async (send) => {
+        await send({ opcode: OPCODE.DATA, block: 1, data: content(512, 9) });
+        for (let i = 0; i < 10; i++) await send({ opcode: OPCODE.ACK, block: i }, "stranger");
+      },
+      scripted({ maxDatagrams: 4 }, (script) => download("endless.bin", script)),
+    );
+    assert.deepEqual([record.result, record.detail], [
+      "protocol",
+      `received 532 bytes in 5 datagrams, more than a scripted transfer keeps ` +
+      `(${MAX_SCRIPTED_BYTES} bytes, 4 datagrams)`,
+    ]);
+    assert.deepEqual(record.data, content(512, 9));
+    assert.deepEqual(seen, [{ opcode: OPCODE.ACK, block: 1 }, ERROR_3]);
+  });
+
+  await t.step("an upload stops when duplicate ACKs pass maxDatagrams", async () => {
+    const bytes = content(1000, 7);
+    const { record, seen } = await fakeServer(
+      2,
+      async (send) => {
+        for (let i = 0; i < 20; i++) await send({ opcode: OPCODE.ACK, block: 0 });
+      },
+      scripted({ maxDatagrams: 3 }, (script) => upload("conformance-x.bin", bytes, script)),
+    );
+    assert.deepEqual([record.result, record.detail], [
+      "protocol",
+      `received 16 bytes in 4 datagrams, more than a scripted transfer keeps ` +
+      `(${MAX_SCRIPTED_BYTES} bytes, 3 datagrams)`,
+    ]);
+    assert.equal(record.sent, 3, "WRQ, DATA 1, ERROR 3: duplicate ACKs resend nothing");
+    assert.deepEqual(seen, [
+      { opcode: OPCODE.DATA, block: 1, data: bytes.subarray(0, 512) },
+      ERROR_3,
+    ]);
+  });
+
+  await t.step("caps must be positive integers", async () => {
+    using silent = bareSocket();
+    const server = silent.address;
+    await using probe = await openProbe(server);
+    const script = { probe, server, mode: "octet", options: {}, timeoutMs: 100 };
+    await assert.rejects(download("x.bin", { ...script, maxBytes: 0 }), {
+      name: "RangeError",
+      message: "maxBytes must be a positive integer, got 0",
+    });
+    await assert.rejects(
+      upload("conformance-x", new Uint8Array(1), { ...script, maxDatagrams: 1.5 }),
+      {
+        name: "RangeError",
+        message: "maxDatagrams must be a positive integer, got 1.5",
+      },
+    );
   });
 });
 

@@ -22,7 +22,9 @@ import { loadPlugins, mergeChecks } from "../lib/conformance/plugins.ts";
 import { formatReportTable, formatResultLine } from "../lib/conformance/report.ts";
 import { formatReportJson } from "../lib/conformance/report_json.ts";
 import { formatReportJunit } from "../lib/conformance/report_junit.ts";
-import { runConformance, selectChecks, summarize } from "../lib/conformance/runner.ts";
+import { runConformance } from "../lib/conformance/runner.ts";
+import { selectChecks } from "../lib/conformance/select.ts";
+import { summarize } from "../lib/conformance/summary.ts";
 import {
   type ConformanceCommand,
   conformanceUsage,

@@ -1,6 +1,7 @@
 /**
  * Scripted transfers for conformance checks: a download (RRQ) and an upload (WRQ) that
- * behave like a careful, strict client and record everything they see.
+ * behave like a careful, strict client and record everything they see. Their shared state
+ * (TID, negotiated options, records) is a `Session` of `_session.ts`.
  *
  * Rules of both:
  * - The first datagram from the server's host answers the request and pins the server's TID
@@ -9,10 +10,13 @@
  *   judge whether they were allowed); the OACK of a download is answered with ACK 0.
  * - Block numbers are 16-bit and wrap from 65535 to 0.
  * - Without progress for `timeoutMs`, the last packet (or window) is sent again, at most
- *   {@linkcode RETRIES} times; then the transfer ends with `timeout`.
+ *   `RETRIES` (3) times; then the transfer ends with `timeout`.
  * - An ERROR from the server ends it with `error`. A datagram from the server that cannot be
  *   decoded, an unexpected opcode, DATA larger than the blksize, or a block beyond the
  *   window ends it with `protocol`, after an ERROR 4 to the server.
+ * - Received datagrams are kept up to {@linkcode MAX_SCRIPTED_BYTES} bytes and
+ *   {@linkcode MAX_SCRIPTED_DATAGRAMS} datagrams: a server that streams forever ends the
+ *   transfer with `protocol`, after an ERROR 3 to the server.
  * - Duplicates never trigger retransmits of DATA (Sorcerer's Apprentice); a download answers
  *   a duplicate of the block it last acknowledged by acknowledging it again.
  *
@@ -20,163 +24,40 @@
  */
 
 import { concatBytes } from "../bytes.ts";
-import {
-  DEFAULT_BLKSIZE,
-  ERROR_CODE,
-  MAX_BLKSIZE,
-  MAX_WINDOWSIZE,
-  MIN_BLKSIZE,
-  OPCODE,
-  type Packet,
-  type TftpOptions,
-} from "../tftp/packet/mod.ts";
-import type { Address, Probe, ReceivedDatagram, TransferRecord } from "./check.ts";
-import { canonicalHost } from "./probe.ts";
+import { ERROR_CODE, OPCODE, type Packet } from "../tftp/packet/mod.ts";
+import type { TransferRecord } from "./check.ts";
+import { describe, RETRIES, Session, type SessionOptions } from "./_session.ts";
 
-/** Retransmissions after a timeout before a transfer gives up. */
-export const RETRIES = 3;
+/** Most bytes of received datagrams one scripted transfer keeps (64 MiB). */
+export const MAX_SCRIPTED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Most datagrams one scripted transfer keeps. Each kept datagram costs about 500 bytes of
+ * bookkeeping besides its bytes, so 2^18 of them stay near the byte limit; they still hold a
+ * 64 MiB download at blksize 512, or the largest fixture at blksize 8, twice over.
+ */
+export const MAX_SCRIPTED_DATAGRAMS = 2 ** 18;
 
 /** Options of {@linkcode download} and {@linkcode upload}. */
-export interface ScriptOptions {
-  /** The socket to use. */
-  probe: Probe;
-  /** The server's request address, host already resolved. */
-  server: Address;
+export interface ScriptOptions extends Omit<SessionOptions, "maxBytes" | "maxDatagrams"> {
   /** Transfer mode as sent. */
   mode: string;
   /** Request options, names and values exactly as sent. */
   options: Readonly<Record<string, string>>;
-  /** How long to wait for progress before a retransmit. */
-  timeoutMs: number;
-  /** Stops the transfer by throwing its reason. */
-  signal?: AbortSignal;
+  /** Most bytes of received datagrams kept (tests lower it). @default {MAX_SCRIPTED_BYTES} */
+  maxBytes?: number;
+  /** Most received datagrams kept (tests lower it). @default {MAX_SCRIPTED_DATAGRAMS} */
+  maxDatagrams?: number;
 }
 
-type Result = TransferRecord["result"];
-
-function describe(packet: Packet): string {
-  switch (packet.opcode) {
-    case OPCODE.RRQ:
-      return `RRQ ${JSON.stringify(packet.filename)}`;
-    case OPCODE.WRQ:
-      return `WRQ ${JSON.stringify(packet.filename)}`;
-    case OPCODE.DATA:
-      return `DATA ${packet.block} (${packet.data.length} bytes)`;
-    case OPCODE.ACK:
-      return `ACK ${packet.block}`;
-    case OPCODE.ERROR:
-      return `ERROR ${packet.code} ${JSON.stringify(packet.message)}`;
-    case OPCODE.OACK:
-      return `OACK ${JSON.stringify(packet.options)}`;
-  }
-}
-
-/** State and records shared by both directions. */
-class Session {
-  readonly received: ReceivedDatagram[] = [];
-  sent = 0;
-  /** Datagrams from other addresses than the server's TID. */
-  strangers = 0;
-  serverPort?: number;
-  oack?: TftpOptions;
-  error?: { code: number; message: string };
-  blksize = DEFAULT_BLKSIZE;
-  windowsize = 1;
-  readonly #o: ScriptOptions;
-  readonly #start = performance.now();
-  readonly #host: string;
-
-  constructor(options: ScriptOptions) {
-    this.#o = options;
-    this.#host = canonicalHost(options.server.hostname);
-  }
-
-  async send(packet: Packet): Promise<void> {
-    const port = this.serverPort ?? this.#o.server.port;
-    await this.#o.probe.send(packet, { hostname: this.#o.server.hostname, port });
-    this.sent++;
-  }
-
-  /** The next datagram from the server (pinning its TID), or `undefined` at `deadline`. */
-  async next(deadline: number): Promise<ReceivedDatagram | undefined> {
-    for (;;) {
-      const left = Math.max(0, deadline - performance.now());
-      const datagram = await this.#o.probe.receive({ timeoutMs: left });
-      this.#o.signal?.throwIfAborted();
-      if (datagram === undefined) return undefined;
-      this.received.push(datagram);
-      if (canonicalHost(datagram.from.hostname) === this.#host) {
-        this.serverPort ??= datagram.from.port;
-        if (datagram.from.port === this.serverPort) return datagram;
-      }
-      this.strangers++;
+function openSession(options: ScriptOptions): Session {
+  const { maxBytes = MAX_SCRIPTED_BYTES, maxDatagrams = MAX_SCRIPTED_DATAGRAMS } = options;
+  for (const [name, value] of [["maxBytes", maxBytes], ["maxDatagrams", maxDatagrams]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(`${name} must be a positive integer, got ${value}`);
     }
   }
-
-  /** Reads blksize and windowsize from an OACK; a message when one is out of range. */
-  negotiate(options: TftpOptions): string | undefined {
-    this.oack = options;
-    const read = (name: string, low: number, high: number): number | string | undefined => {
-      const text = options[name];
-      if (text === undefined) return undefined;
-      const value = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
-      if (value >= low && value <= high) return value;
-      return `OACK ${name} ${JSON.stringify(text)} is not a number between ${low} and ${high}`;
-    };
-    const blksize = read("blksize", MIN_BLKSIZE, MAX_BLKSIZE);
-    const windowsize = read("windowsize", 1, MAX_WINDOWSIZE);
-    if (typeof blksize === "string") return blksize;
-    if (typeof windowsize === "string") return windowsize;
-    this.blksize = blksize ?? DEFAULT_BLKSIZE;
-    this.windowsize = windowsize ?? 1;
-    return undefined;
-  }
-
-  /** Tells the server why we stop (ERROR 4), then the record. */
-  async protocol(detail: string, data: Uint8Array): Promise<TransferRecord> {
-    if (this.serverPort !== undefined) {
-      const message = "Illegal TFTP operation";
-      await this.send({ opcode: OPCODE.ERROR, code: ERROR_CODE.ILLEGAL_OPERATION, message })
-        .catch(() => {});
-    }
-    return this.end("protocol", detail, data);
-  }
-
-  remote(packet: Packet & { opcode: typeof OPCODE.ERROR }, data: Uint8Array): TransferRecord {
-    this.error = { code: packet.code, message: packet.message };
-    return this.end("error", `ERROR ${packet.code} ${JSON.stringify(packet.message)}`, data);
-  }
-
-  end(result: Result, detail: string, data: Uint8Array): TransferRecord {
-    return {
-      result,
-      detail,
-      data,
-      ...(this.oack === undefined ? {} : { oack: this.oack }),
-      ...(this.serverPort === undefined ? {} : { serverPort: this.serverPort }),
-      ...(this.error === undefined ? {} : { error: this.error }),
-      received: this.received,
-      sent: this.sent,
-      ms: performance.now() - this.#start,
-    };
-  }
-
-  timeout(what: string, data: Uint8Array): TransferRecord {
-    const ms = this.#o.timeoutMs;
-    const ignored = this.strangers > 0
-      ? ` (ignored ${this.strangers} datagrams from other addresses)`
-      : "";
-    return this.end(
-      "timeout",
-      `no ${what} within ${ms} ms, after ${RETRIES} retransmits${ignored}`,
-      data,
-    );
-  }
-
-  settings(): string {
-    const window = this.windowsize > 1 ? `, windowsize ${this.windowsize}` : "";
-    return `blksize ${this.blksize}${window}`;
-  }
+  return new Session({ ...options, maxBytes, maxDatagrams });
 }
 
 /**
@@ -199,7 +80,7 @@ class Session {
  * @returns What happened.
  */
 export async function download(name: string, options: ScriptOptions): Promise<TransferRecord> {
-  const s = new Session(options);
+  const s = openSession(options);
   const chunks: Uint8Array[] = [];
   const data = () => concatBytes(chunks);
   const rrq: Packet = {
@@ -226,6 +107,9 @@ export async function download(name: string, options: ScriptOptions): Promise<Tr
   progress();
   for (;;) {
     const datagram = await s.next(deadline);
+    if (s.overflow !== undefined) {
+      return await s.protocol(s.overflow, data(), ERROR_CODE.DISK_FULL);
+    }
     const expected = next & 0xffff;
     if (datagram === undefined) {
       const what = started ? `DATA ${expected}` : "answer to the RRQ";
@@ -327,7 +211,7 @@ export async function upload(
   data: Uint8Array,
   options: ScriptOptions,
 ): Promise<TransferRecord> {
-  const s = new Session(options);
+  const s = openSession(options);
   const wrq: Packet = {
     opcode: OPCODE.WRQ,
     filename: name,
@@ -362,6 +246,7 @@ export async function upload(
   progress();
   for (;;) {
     const datagram = await s.next(deadline);
+    if (s.overflow !== undefined) return await s.protocol(s.overflow, data, ERROR_CODE.DISK_FULL);
     const acked = (base - 1) & 0xffff;
     if (datagram === undefined) {
       const what = started ? `ACK ${sentUpTo & 0xffff}` : "answer to the WRQ";

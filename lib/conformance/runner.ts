@@ -17,6 +17,9 @@
  * - Aborting `signal` stops the run: the current check is aborted and disposed, and the
  *   returned promise rejects with the signal's reason.
  *
+ * Which checks run is decided in `select.ts`, the time limits are kept by `_limit.ts`, and
+ * `summary.ts` counts the verdicts of a report.
+ *
  * @module
  */
 
@@ -31,6 +34,13 @@ import type {
   Liveness,
 } from "./check.ts";
 import { createCheckContext } from "./context.ts";
+import { selectChecks, type SelectOptions } from "./select.ts";
+import { messageOf, type Settled, withContext } from "./_limit.ts";
+import { readOutcome } from "./_outcome.ts";
+
+// Kept so that report.ts, which imports `summarize` from here, keeps working; new code
+// imports it from summary.ts.
+export { type RunSummary, summarize } from "./summary.ts";
 
 /** The verdict of one check in a {@linkcode RunReport}. */
 export interface CheckResult {
@@ -92,14 +102,6 @@ export type ContextFactory = (
   options: ContextFactoryOptions,
 ) => CheckContextHandle | Promise<CheckContextHandle>;
 
-/** Which checks run: {@linkcode selectChecks}. */
-export interface SelectOptions {
-  /** Run only these ids (in the checks' order). @default {undefined} (all) */
-  only?: readonly string[];
-  /** Leave these ids out. @default {undefined} (none) */
-  skip?: readonly string[];
-}
-
 /** Options of {@linkcode runConformance}. */
 export interface RunOptions extends SelectOptions {
   /** The server under test. */
@@ -126,11 +128,6 @@ export interface RunOptions extends SelectOptions {
 export const DEFAULT_LIMIT_MS = 30_000;
 /** Time limit of a liveness request, in ms before scaling. */
 const LIVENESS_LIMIT_MS = 15_000;
-/** How long a check that ran out of time gets to unwind after its signal is aborted. */
-const GRACE_MS = 1_000;
-/** The longest timer the platform keeps (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const STATUSES: readonly CheckStatus[] = ["pass", "fail", "warn", "skip"];
 const NEEDS_WRITABLE = "needs --writable";
 
 interface Run {
@@ -143,46 +140,15 @@ interface Run {
   now: () => number;
 }
 
-type Settled<T> = { kind: "done"; value: T } | { kind: "threw"; error: unknown } | {
-  kind: "expired";
-};
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Resolves with `promise`'s value, `"expired"` after `ms`, or `"aborted"` when `signal` is. */
-function raceDeadline<T>(
-  promise: Promise<T>,
-  ms: number,
-  signal?: AbortSignal,
-): Promise<T | "expired" | "aborted"> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve("aborted");
-    const finish = (value: T | "expired" | "aborted") => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      resolve(value);
-    };
-    const onAbort = () => finish("aborted");
-    const timer = setTimeout(() => finish("expired"), Math.min(ms, MAX_TIMER_MS));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    promise.then(finish);
-  });
-}
-
-/** Runs `work` on a fresh context within `limitMs`, then disposes of the context. */
-async function withContext<T>(
+/** Runs `work` on a fresh context from the run's factory within `limitMs`. */
+function inContext<T>(
   run: Run,
   log: string[],
   limitMs: number,
   work: (ctx: CheckContext) => Promise<T>,
 ): Promise<Settled<T>> {
-  const limit = new AbortController();
-  const signal = run.signal ? AbortSignal.any([run.signal, limit.signal]) : limit.signal;
-  let ctx: CheckContextHandle;
-  try {
-    ctx = await run.factory({
+  const open = (signal: AbortSignal) =>
+    run.factory({
       server: run.server,
       fixtures: run.fixtures,
       writable: run.writable,
@@ -190,73 +156,23 @@ async function withContext<T>(
       signal,
       log: (line) => void log.push(String(line)),
     });
-  } catch (error) {
-    run.signal?.throwIfAborted();
-    return { kind: "threw", error: new Error(`Cannot create the context: ${messageOf(error)}`) };
-  }
-  try {
-    const settled: Promise<Settled<T>> = Promise.resolve()
-      .then(() => work(ctx))
-      .then((value) => ({ kind: "done", value }), (error) => ({ kind: "threw", error }));
-    const first = await raceDeadline(settled, limitMs, run.signal);
-    if (first !== "expired" && first !== "aborted") {
-      run.signal?.throwIfAborted();
-      return first;
-    }
-    limit.abort(new Error(`Time limit of ${Math.round(limitMs)} ms passed`));
-    await raceDeadline(settled, GRACE_MS);
-    run.signal?.throwIfAborted();
-    return { kind: "expired" };
-  } finally {
-    try {
-      await ctx[Symbol.asyncDispose]();
-    } catch (error) {
-      log.push(`closing the context failed: ${messageOf(error)}`);
-    }
-  }
-}
-
-/** The outcome as the report keeps it, or why it is not a valid outcome. */
-function checkOutcome(value: unknown): CheckOutcome {
-  const bad = (why: string): CheckOutcome => ({
-    status: "fail",
-    detail: `the check returned an invalid outcome: ${why}`,
-  });
-  if (typeof value !== "object" || value === null) {
-    return bad(`expected an object, got ${value === null ? "null" : typeof value}`);
-  }
-  const { status, detail, measured } = value as Record<string, unknown>;
-  if (!STATUSES.includes(status as CheckStatus)) {
-    return bad(`status must be one of ${STATUSES.join(", ")}, got ${JSON.stringify(status)}`);
-  }
-  if (typeof detail !== "string") return bad(`detail must be a string, got ${typeof detail}`);
-  if (measured === undefined) return { status: status as CheckStatus, detail };
-  let copy: unknown;
-  try {
-    copy = JSON.parse(JSON.stringify(measured) ?? "null");
-  } catch (error) {
-    return bad(`measured is not plain JSON (${messageOf(error)})`);
-  }
-  if (typeof copy !== "object" || copy === null || Array.isArray(copy)) {
-    return bad("measured must be an object");
-  }
-  return { status: status as CheckStatus, detail, measured: copy as Record<string, unknown> };
+  return withContext(open, work, { limitMs, signal: run.signal, log });
 }
 
 async function runCheck(check: ConformanceCheck, run: Run, log: string[]): Promise<CheckOutcome> {
   const limitMs = (check.limitMs ?? DEFAULT_LIMIT_MS) * run.timeoutScale;
-  const settled = await withContext(run, log, limitMs, (ctx) => check.run(ctx));
+  const settled = await inContext(run, log, limitMs, (ctx) => check.run(ctx));
   if (settled.kind === "expired") {
     return { status: "fail", detail: `did not finish within ${Math.round(limitMs)} ms` };
   }
   if (settled.kind === "threw") return { status: "fail", detail: messageOf(settled.error) };
-  return checkOutcome(settled.value);
+  return readOutcome(settled.value);
 }
 
 async function checkLiveness(run: Run, log: string[]): Promise<Liveness> {
   const lines: string[] = [];
   const limitMs = LIVENESS_LIMIT_MS * run.timeoutScale;
-  const settled = await withContext(run, lines, limitMs, (ctx) => ctx.liveness());
+  const settled = await inContext(run, lines, limitMs, (ctx) => ctx.liveness());
   let liveness: Liveness;
   if (settled.kind === "expired") {
     liveness = { alive: false, detail: `no liveness answer within ${Math.round(limitMs)} ms` };
@@ -295,56 +211,6 @@ async function runOne(
   }
   if (log.length > 0) result.log = log;
   return result;
-}
-
-/**
- * The checks that `only` and `skip` select, in the order of `checks`. Throws a TypeError when
- * two checks share an id and a RangeError naming the known ids when `only` or `skip` names an
- * unknown one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { defineCheck } from "./check.ts";
- * import { selectChecks } from "./runner.ts";
- * const make = (id: string) =>
- *   defineCheck({ id, title: id, rfc: "RFC 1350", level: "must", run: async () => ({ status: "pass", detail: "" }) });
- * const checks = [make("a"), make("b"), make("c")];
- * assert.deepEqual(selectChecks(checks, { only: ["c", "a"] }).map((c) => c.id), ["a", "c"]);
- * assert.deepEqual(selectChecks(checks, { skip: ["b"] }).map((c) => c.id), ["a", "c"]);
- * assert.throws(() => selectChecks(checks, { only: ["x"] }), {
- *   name: "RangeError",
- *   message: 'Unknown check id "x"; known ids: a, b, c',
- * });
- * ```
- *
- * @param checks Every known check.
- * @param options The selection.
- * @returns The selected checks.
- */
-export function selectChecks(
-  checks: readonly ConformanceCheck[],
-  options: SelectOptions = {},
-): ConformanceCheck[] {
-  const known = new Set<string>();
-  for (const check of checks) {
-    if (known.has(check.id)) {
-      throw new TypeError(`Check id ${JSON.stringify(check.id)} is used by two checks`);
-    }
-    known.add(check.id);
-  }
-  const unknown = [...options.only ?? [], ...options.skip ?? []].filter((id) => !known.has(id));
-  if (unknown.length > 0) {
-    const names = [...new Set(unknown)].map((id) => JSON.stringify(id)).join(", ");
-    throw new RangeError(
-      `Unknown check id${unknown.length > 1 ? "s" : ""} ${names}; known ids: ${
-        known.size > 0 ? [...known].join(", ") : "(none)"
-      }`,
-    );
-  }
-  const only = options.only ? new Set(options.only) : undefined;
-  const skip = new Set(options.skip ?? []);
-  return checks.filter((check) => (only?.has(check.id) ?? true) && !skip.has(check.id));
 }
 
 /**
@@ -425,60 +291,4 @@ export async function runConformance(
     durationMs: Math.max(0, Math.round(run.now() - startedAt)),
     checks: results,
   };
-}
-
-/** The counts of a {@linkcode RunReport}, from {@linkcode summarize}. */
-export interface RunSummary {
-  /** How many checks ended with each status. */
-  counts: Record<CheckStatus, number>;
-  /** `must` checks that passed. */
-  mustPassed: number;
-  /** `must` checks that were not skipped. */
-  mustRan: number;
-  /** Ids of the checks after which the server did not answer, in run order. */
-  serverDown: string[];
-  /** One line, e.g. `28 passed, 1 failed, 3 warnings, 2 skipped (must: 20/21)`. */
-  score: string;
-}
-
-/**
- * Counts the verdicts of a report and writes the one-line score.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { summarize } from "./runner.ts";
- * const row = { title: "t", rfc: "RFC 1350", detail: "", ms: 1 };
- * const summary = summarize({
- *   server: "tftp://127.0.0.1:69/",
- *   started: "2024-01-01T00:00:00.000Z",
- *   durationMs: 3,
- *   checks: [
- *     { ...row, id: "a", level: "must", status: "pass" },
- *     { ...row, id: "b", level: "must", status: "fail" },
- *     { ...row, id: "c", level: "should", status: "warn" },
- *   ],
- * });
- * assert.equal(summary.score, "1 passed, 1 failed, 1 warning, 0 skipped (must: 1/2)");
- * ```
- *
- * @param report A run's report.
- * @returns The counts and the score line.
- */
-export function summarize(report: RunReport): RunSummary {
-  const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
-  let mustPassed = 0;
-  let mustRan = 0;
-  for (const check of report.checks) {
-    counts[check.status]++;
-    if (check.level === "must" && check.status !== "skip") {
-      mustRan++;
-      if (check.status === "pass") mustPassed++;
-    }
-  }
-  const score = `${counts.pass} passed, ${counts.fail} failed, ${counts.warn} warning${
-    counts.warn === 1 ? "" : "s"
-  }, ${counts.skip} skipped (must: ${mustPassed}/${mustRan})`;
-  const serverDown = report.checks.filter((check) => check.serverDown).map((check) => check.id);
-  return { counts, mustPassed, mustRan, serverDown, score };
 }

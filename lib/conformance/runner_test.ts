@@ -5,9 +5,8 @@ import {
   type ContextFactoryOptions,
   runConformance,
   type RunOptions,
-  selectChecks,
-  summarize,
 } from "./runner.ts";
+import { summarize } from "./summary.ts";
 
 const SERVER = { hostname: "127.0.0.1", port: 6969 };
 const URL = "tftp://127.0.0.1:6969/";
@@ -147,10 +146,7 @@ Deno.test("runner: only and skip select; unknown ids and duplicates are refused"
     name: "RangeError",
     message: 'Unknown check ids "x", "y"; known ids: a, b, c, d',
   });
-  assert.throws(() => selectChecks([], { only: ["a"] }), {
-    message: 'Unknown check id "a"; known ids: (none)',
-  });
-  assert.throws(() => selectChecks([checks[0], checks[0]]), {
+  await assert.rejects(runConformance([checks[0], checks[0]], options(new FakeContexts())), {
     name: "TypeError",
     message: 'Check id "a" is used by two checks',
   });
@@ -352,33 +348,4 @@ Deno.test("runner: bad options are refused before anything runs", async () => {
     { name: "TypeError", message: "server.hostname must be a non-empty string" },
   );
   assert.equal(fake.made.length, 0);
-});
-
-Deno.test("summarize: counts, must score and plural forms", () => {
-  const row = { title: "t", rfc: "RFC 1350", detail: "", ms: 0 };
-  const report = {
-    server: URL,
-    started: "2024-01-01T00:00:00.000Z",
-    durationMs: 0,
-    checks: [
-      { ...row, id: "a", level: "must", status: "pass" },
-      { ...row, id: "b", level: "must", status: "skip" },
-      { ...row, id: "c", level: "must", status: "fail", serverDown: true },
-      { ...row, id: "d", level: "should", status: "warn" },
-      { ...row, id: "e", level: "interop", status: "warn" },
-      { ...row, id: "f", level: "should", status: "pass" },
-    ],
-  } as const;
-  const summary = summarize({ ...report, checks: report.checks.map((c) => ({ ...c })) });
-  assert.deepEqual(summary, {
-    counts: { pass: 2, fail: 1, warn: 2, skip: 1 },
-    mustPassed: 1,
-    mustRan: 2,
-    serverDown: ["c"],
-    score: "2 passed, 1 failed, 2 warnings, 1 skipped (must: 1/2)",
-  });
-  assert.equal(
-    summarize({ ...report, checks: [] }).score,
-    "0 passed, 0 failed, 0 warnings, 0 skipped (must: 0/0)",
-  );
 });
