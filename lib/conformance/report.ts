@@ -11,7 +11,8 @@
  */
 
 import type { CheckStatus } from "./check.ts";
-import { type CheckResult, type RunReport, summarize } from "./runner.ts";
+import type { CheckResult, RunReport } from "./runner.ts";
+import { summarize } from "./summary.ts";
 
 /** RFCs in report order; any other specification follows them, alphabetically. */
 const RFC_ORDER = ["1350", "1123", "2347", "2348", "2349", "7440", "3617"];

@@ -38,10 +38,6 @@ import { selectChecks, type SelectOptions } from "./select.ts";
 import { messageOf, type Settled, withContext } from "./_limit.ts";
 import { readOutcome } from "./_outcome.ts";
 
-// Kept so that report.ts, which imports `summarize` from here, keeps working; new code
-// imports it from summary.ts.
-export { type RunSummary, summarize } from "./summary.ts";
-
 /** The verdict of one check in a {@linkcode RunReport}. */
 export interface CheckResult {
   /** The check's id. */
