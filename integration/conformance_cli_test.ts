@@ -5,6 +5,7 @@
 //
 // Every process has a time limit and is killed by its PID in `finally`; every wait has a
 // deadline.
+import { BUILTIN_CHECKS } from "../lib/conformance/checks/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -136,15 +137,21 @@ Deno.test("conformance CLI: list shows built-in and plugin checks", async () => 
   );
   assert.equal(listed.stderr, "");
   assert.equal(listed.code, 0);
-  assert.equal(
-    listed.stdout,
-    "tiny-empty    must    RFC 1350            An empty file is one 0-byte DATA 1\n" +
-      "tiny-missing  should  RFC 1350 section 7  A missing file gets ERROR 1\n" +
-      "always-fails  must    RFC 2348            Fails on purpose\n" +
-      "needs-write   must    RFC 1350            Needs --writable (needs --writable)\n",
-  );
+  // The built-in checks first, then the plugins' in load order; columns padded to the longest.
+  const squeeze = (line: string) => line.replace(/ {2,}/g, "|");
+  const lines = listed.stdout.trimEnd().split("\n").map(squeeze);
+  assert.deepEqual(lines.slice(-4), [
+    "tiny-empty|must|RFC 1350|An empty file is one 0-byte DATA 1",
+    "tiny-missing|should|RFC 1350 section 7|A missing file gets ERROR 1",
+    "always-fails|must|RFC 2348|Fails on purpose",
+    "needs-write|must|RFC 1350|Needs --writable (needs --writable)",
+  ]);
   const none = await conformance(["list"], fixture.local);
-  assert.deepEqual([none.code, none.stdout, none.stderr], [0, "No checks.\n", ""]);
+  assert.deepEqual([none.code, none.stderr], [0, ""]);
+  const builtin = none.stdout.trimEnd().split("\n").map(squeeze);
+  assert.deepEqual(lines.slice(0, -4), builtin);
+  assert.equal(builtin.length, BUILTIN_CHECKS.length);
+  assert.equal(builtin[0], `rrq-basic|must|${BUILTIN_CHECKS[0].rfc}|${BUILTIN_CHECKS[0].title}`);
 });
 
 Deno.test("conformance CLI: run with a plugin against our server writes JSON and JUnit", async () => {
@@ -154,6 +161,8 @@ Deno.test("conformance CLI: run with a plugin against our server writes JSON and
     fixture.url,
     "--plugin",
     "tiny.ts",
+    "--only",
+    "tiny-empty,tiny-missing",
     "--json",
     "report.json",
     "--junit",
@@ -212,7 +221,17 @@ Deno.test("conformance CLI: run with a plugin against our server writes JSON and
 Deno.test("conformance CLI: a failing check exits 1; --json - keeps stdout for JSON", async () => {
   await using fixture = await setUp();
   const got = await conformance(
-    ["run", fixture.url, "--plugin", "failing.js", "--json", "-", "--no-color"],
+    [
+      "run",
+      fixture.url,
+      "--plugin",
+      "failing.js",
+      "--only",
+      "always-fails,needs-write",
+      "--json",
+      "-",
+      "--no-color",
+    ],
     fixture.local,
   );
   assert.equal(got.code, 1);
@@ -227,7 +246,7 @@ Deno.test("conformance CLI: a failing check exits 1; --json - keeps stdout for J
   assert.ok(got.stderr.endsWith("0 passed, 1 failed, 0 warnings, 1 skipped (must: 0/1)\n"));
 
   const writable = await conformance(
-    ["run", fixture.url, "--plugin", "failing.js", "--writable", "--skip", "always-fails"],
+    ["run", fixture.url, "--plugin", "failing.js", "--writable", "--only", "needs-write"],
     fixture.local,
   );
   assert.equal(writable.code, 0, writable.stdout + writable.stderr);
@@ -241,7 +260,18 @@ Deno.test("conformance CLI: a server that does not answer fails every check prom
   socket.close();
   const url = `tftp://127.0.0.1:${port}/`;
   const got = await conformance(
-    ["run", url, "--plugin", "failing.js", "--timeout-scale", "0.05", "--json", "r.json"],
+    [
+      "run",
+      url,
+      "--plugin",
+      "failing.js",
+      "--only",
+      "always-fails",
+      "--timeout-scale",
+      "0.05",
+      "--json",
+      "r.json",
+    ],
     fixture.local,
   );
   assert.equal(got.code, 1);
@@ -274,13 +304,16 @@ Deno.test("conformance CLI: usage errors exit 2, a broken plugin exits 1", async
     [
       ["run", fixture.url, "--plugin", "tiny.ts", "--only", "tiny-empty,nope"],
       2,
-      'error: Unknown check id "nope" in --only; known ids: tiny-empty, tiny-missing\n' +
-      "Run with --help for usage.\n",
+      `error: Unknown check id "nope" in --only; known ids: ${
+        [...BUILTIN_CHECKS.map((c) => c.id), "tiny-empty", "tiny-missing"].join(", ")
+      }\nRun with --help for usage.\n`,
     ],
     [
       ["run", fixture.url, "--skip", "x"],
       2,
-      'error: Unknown check id "x" in --skip; known ids: (none)\nRun with --help for usage.\n',
+      `error: Unknown check id "x" in --skip; known ids: ${
+        BUILTIN_CHECKS.map((c) => c.id).join(", ")
+      }\nRun with --help for usage.\n`,
     ],
     [["lst"], 2, 'error: Unknown command "lst"\nRun with --help for usage.\n'],
   ];
@@ -291,7 +324,17 @@ Deno.test("conformance CLI: usage errors exit 2, a broken plugin exits 1", async
   }
   // The same plugin twice is one module; --verbose shows what the checks logged, live only.
   const twice = await conformance(
-    ["run", fixture.url, "--plugin", "tiny.ts", "--plugin", "./tiny.ts", "--verbose"],
+    [
+      "run",
+      fixture.url,
+      "--plugin",
+      "tiny.ts",
+      "--plugin",
+      "./tiny.ts",
+      "--only",
+      "tiny-empty,tiny-missing",
+      "--verbose",
+    ],
     fixture.local,
   );
   assert.deepEqual([twice.code, twice.stderr], [0, ""]);
@@ -323,7 +366,7 @@ Deno.test("conformance CLI: SIGINT stops a run with exit status 130", async () =
   await using fixture = await setUp();
   await using child = new ScriptProcess(
     "conformance.ts",
-    ["run", fixture.url, "--plugin", "waiting.js"],
+    ["run", fixture.url, "--plugin", "waiting.js", "--only", "waits"],
     { cwd: fixture.local, limitMs: PROCESS_LIMIT_MS, waitMs: WAIT_MS },
   );
   await waitUntil(() => child.out.includes("Running 1 check against"), WAIT_MS, "the run to start");

@@ -18,7 +18,7 @@ import type {
   Address,
   CheckContext,
   ReceivedDatagram,
-  TransferRecord,
+  ScriptedTransferRecord,
 } from "../lib/conformance/check.ts";
 import { createCheckContext } from "../lib/conformance/context.ts";
 import { FIXTURES, OUTSIDE_MARKER, writeFixtures } from "../lib/conformance/fixtures.ts";
@@ -78,7 +78,7 @@ async function served(
   };
 }
 
-function dataBlocks(record: TransferRecord): number[] {
+function dataBlocks(record: ScriptedTransferRecord): number[] {
   return record.received.flatMap((d) => d.packet?.opcode === OPCODE.DATA ? [d.packet.block] : []);
 }
 
@@ -88,7 +88,7 @@ async function assertDownload(
   options: Record<string, string>,
   blksize: number,
   windowsize: number,
-): Promise<TransferRecord> {
+): Promise<ScriptedTransferRecord> {
   const fixture = FIXTURES.get(name);
   const got = await ctx.download(name, { options });
   const what = `${name} ${JSON.stringify(options)}`;
@@ -365,8 +365,8 @@ type FakeSend = (packet: Packet | Uint8Array, via?: "tid" | "stranger") => Promi
 async function fakeServer(
   expect: number,
   script: (send: FakeSend) => Promise<void>,
-  run: (server: { hostname: string; port: number }) => Promise<TransferRecord>,
-): Promise<{ record: TransferRecord; seen: Packet[] }> {
+  run: (server: { hostname: string; port: number }) => Promise<ScriptedTransferRecord>,
+): Promise<{ record: ScriptedTransferRecord; seen: Packet[] }> {
   using listener = bareSocket();
   using tid = bareSocket();
   using stranger = bareSocket();
@@ -477,7 +477,7 @@ Deno.test("conformance transfers: a server that streams forever hits the size ca
   /** A scripted transfer straight from `_transfer.ts`, with lowered caps. */
   const scripted = (
     caps: Pick<ScriptOptions, "maxBytes" | "maxDatagrams">,
-    go: (script: ScriptOptions) => Promise<TransferRecord>,
+    go: (script: ScriptOptions) => Promise<ScriptedTransferRecord>,
   ) =>
   async (server: { hostname: string; port: number }) => {
     await using probe = await openProbe(server);

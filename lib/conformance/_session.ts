@@ -2,7 +2,7 @@
  * The state a scripted transfer ({@linkcode download} or {@linkcode upload} of
  * `_transfer.ts`) shares between its two directions: the socket and the server's TID, the
  * negotiated blksize and windowsize, every datagram received, the limits on what it keeps,
- * and the {@linkcode TransferRecord} it ends with.
+ * and the {@linkcode ScriptedTransferRecord} it ends with.
  *
  * Rules:
  * - The first datagram from the server's host pins the server's TID (its port). Datagrams
@@ -26,7 +26,7 @@ import {
   type Packet,
   type TftpOptions,
 } from "../tftp/packet/mod.ts";
-import type { Address, Probe, ReceivedDatagram, TransferRecord } from "./check.ts";
+import type { Address, Probe, ReceivedDatagram, ScriptedTransferRecord } from "./check.ts";
 import { canonicalHost } from "./probe.ts";
 
 /** Retransmissions after a timeout before a transfer gives up. */
@@ -174,7 +174,7 @@ export class Session {
     detail: string,
     data: Uint8Array,
     code: ErrorCode = ERROR_CODE.ILLEGAL_OPERATION,
-  ): Promise<TransferRecord> {
+  ): Promise<ScriptedTransferRecord> {
     if (this.serverPort !== undefined) {
       const message = ERROR_TEXT[code];
       await this.send({ opcode: OPCODE.ERROR, code, message }).catch(() => {});
@@ -183,13 +183,20 @@ export class Session {
   }
 
   /** Ends with `error`: the server sent `packet`. */
-  remote(packet: Packet & { opcode: typeof OPCODE.ERROR }, data: Uint8Array): TransferRecord {
+  remote(
+    packet: Packet & { opcode: typeof OPCODE.ERROR },
+    data: Uint8Array,
+  ): ScriptedTransferRecord {
     this.error = { code: packet.code, message: packet.message };
     return this.end("error", `ERROR ${packet.code} ${JSON.stringify(packet.message)}`, data);
   }
 
   /** The record of the transfer. */
-  end(result: TransferRecord["result"], detail: string, data: Uint8Array): TransferRecord {
+  end(
+    result: ScriptedTransferRecord["result"],
+    detail: string,
+    data: Uint8Array,
+  ): ScriptedTransferRecord {
     return {
       result,
       detail,
@@ -204,7 +211,7 @@ export class Session {
   }
 
   /** Ends with `timeout`: no `what` came after {@linkcode RETRIES} retransmits. */
-  timeout(what: string, data: Uint8Array): TransferRecord {
+  timeout(what: string, data: Uint8Array): ScriptedTransferRecord {
     const ms = this.#o.timeoutMs;
     const ignored = this.strangers > 0
       ? ` (ignored ${this.strangers} datagrams from other addresses)`

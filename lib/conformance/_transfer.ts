@@ -25,7 +25,7 @@
 
 import { concatBytes } from "../bytes.ts";
 import { ERROR_CODE, OPCODE, type Packet } from "../tftp/packet/mod.ts";
-import type { TransferRecord } from "./check.ts";
+import type { ScriptedTransferRecord } from "./check.ts";
 import { describe, RETRIES, Session, type SessionOptions } from "./_session.ts";
 
 /** Most bytes of received datagrams one scripted transfer keeps (64 MiB). */
@@ -79,7 +79,10 @@ function openSession(options: ScriptOptions): Session {
  * @param options Socket, server, request and timing.
  * @returns What happened.
  */
-export async function download(name: string, options: ScriptOptions): Promise<TransferRecord> {
+export async function download(
+  name: string,
+  options: ScriptOptions,
+): Promise<ScriptedTransferRecord> {
   const s = openSession(options);
   const chunks: Uint8Array[] = [];
   const data = () => concatBytes(chunks);
@@ -210,7 +213,7 @@ export async function upload(
   name: string,
   data: Uint8Array,
   options: ScriptOptions,
-): Promise<TransferRecord> {
+): Promise<ScriptedTransferRecord> {
   const s = openSession(options);
   const wrq: Packet = {
     opcode: OPCODE.WRQ,

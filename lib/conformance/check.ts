@@ -108,7 +108,7 @@ export interface Fixture {
 }
 
 /** What a scripted download or upload saw. */
-export interface TransferRecord {
+export interface ScriptedTransferRecord {
   /** `ok` when it completed; otherwise why it stopped. */
   result: "ok" | "error" | "timeout" | "protocol";
   /** One line on what happened, e.g. `ERROR 1 "File not found"` or `no DATA 3 within 2000 ms`. */
@@ -168,9 +168,13 @@ export interface CheckContext {
   /** A fresh raw socket (port 0 unless given), closed automatically when the check ends. */
   openProbe(options?: { port?: number }): Promise<Probe>;
   /** A lock-step (or windowed, if negotiated) RRQ that ACKs everything in order. */
-  download(name: string, options?: TransferOptions): Promise<TransferRecord>;
+  download(name: string, options?: TransferOptions): Promise<ScriptedTransferRecord>;
   /** A WRQ that sends `data` (only when `writable`). */
-  upload(name: string, data: Uint8Array, options?: TransferOptions): Promise<TransferRecord>;
+  upload(
+    name: string,
+    data: Uint8Array,
+    options?: TransferOptions,
+  ): Promise<ScriptedTransferRecord>;
   /** A normal RRQ of a small fixture: is the server still answering correctly? */
   liveness(): Promise<Liveness>;
   /** Adds a line to the check's log (shown with `--verbose`, kept in the JSON report). */

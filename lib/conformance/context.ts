@@ -13,8 +13,8 @@ import type {
   FixtureCatalogue,
   Liveness,
   Probe,
+  ScriptedTransferRecord,
   TransferOptions,
-  TransferRecord,
 } from "./check.ts";
 import { FIXTURES } from "./fixtures.ts";
 import { openProbe, resolveAddress } from "./probe.ts";
@@ -93,7 +93,7 @@ class Context implements CheckContext, AsyncDisposable {
     return probe;
   }
 
-  async download(name: string, options: TransferOptions = {}): Promise<TransferRecord> {
+  async download(name: string, options: TransferOptions = {}): Promise<ScriptedTransferRecord> {
     return await this.#transfer("RRQ", name, undefined, options);
   }
 
@@ -101,7 +101,7 @@ class Context implements CheckContext, AsyncDisposable {
     name: string,
     data: Uint8Array,
     options: TransferOptions = {},
-  ): Promise<TransferRecord> {
+  ): Promise<ScriptedTransferRecord> {
     if (!this.writable) {
       throw new TypeError("Uploads need a writable context (run with --writable)");
     }
@@ -135,7 +135,7 @@ class Context implements CheckContext, AsyncDisposable {
     name: string,
     data: Uint8Array | undefined,
     options: TransferOptions,
-  ): Promise<TransferRecord> {
+  ): Promise<ScriptedTransferRecord> {
     const timeoutMs = options.timeoutMs ?? this.ms(TRANSFER_TIMEOUT_MS);
     if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) {
       throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);

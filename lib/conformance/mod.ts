@@ -17,26 +17,7 @@
  * @module
  */
 
-// check.ts by name: its `TransferRecord` clashes with the server's transfer log record in the
-// root mod.ts, so it is exported here as `ScriptedTransferRecord` (the name check.ts should
-// give it; this list becomes `export * from "./check.ts"` once it does).
-export { CHECK_LEVELS, defineCheck } from "./check.ts";
-export type {
-  Address,
-  CheckContext,
-  CheckLevel,
-  CheckOutcome,
-  CheckStatus,
-  ConformanceCheck,
-  Fixture,
-  FixtureCatalogue,
-  Liveness,
-  Probe,
-  ReceivedDatagram,
-  ReceiveOptions,
-  TransferOptions,
-  TransferRecord as ScriptedTransferRecord,
-} from "./check.ts";
+export * from "./check.ts";
 export * from "./fixtures.ts";
 export * from "./probe.ts";
 export * from "./context.ts";
@@ -47,3 +28,4 @@ export * from "./report.ts";
 export * from "./report_json.ts";
 export * from "./report_junit.ts";
 export * from "./plugins.ts";
+export * from "./checks/mod.ts";
