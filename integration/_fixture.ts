@@ -119,29 +119,46 @@ export async function openFixture(server: ServerOptions = {}): Promise<Fixture> 
   };
 }
 
-/** A raw UDP socket on 127.0.0.1 for crafted packets; at most one receive in flight. */
+/**
+ * A raw UDP socket (on 127.0.0.1 unless `hostname` says otherwise) for crafted packets and for
+ * checking bytes on the wire; at most one receive in flight.
+ */
 export class RawPeer implements AsyncDisposable {
   readonly conn: Deno.DatagramConn;
+  readonly #hostname: string;
   #buffer = new Uint8Array(65536);
   #pending: Promise<{ bytes: Uint8Array; from: Deno.NetAddr } | undefined> | undefined;
 
-  constructor() {
-    this.conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  constructor(hostname = "127.0.0.1") {
+    this.#hostname = hostname;
+    this.conn = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+  }
+
+  /** The local address. */
+  get addr(): Deno.NetAddr {
+    return this.conn.addr as Deno.NetAddr;
   }
 
   /** The local port. */
   get port(): number {
-    return (this.conn.addr as Deno.NetAddr).port;
+    return this.addr.port;
   }
 
-  /** Sends a packet (encoded here) or raw bytes to 127.0.0.1:`port`. */
-  async send(packet: Packet | Uint8Array, port: number): Promise<void> {
+  /**
+   * Sends a packet (encoded here) or raw bytes to `port` on this peer's own host, or to the
+   * address `to`.
+   */
+  async send(
+    packet: Packet | Uint8Array,
+    to: number | { hostname: string; port: number },
+  ): Promise<void> {
     const bytes = packet instanceof Uint8Array ? packet : encodePacket(packet);
-    await this.conn.send(bytes, { transport: "udp", hostname: "127.0.0.1", port });
+    const { hostname, port } = typeof to === "number" ? { hostname: this.#hostname, port: to } : to;
+    await this.conn.send(bytes, { transport: "udp", hostname, port });
   }
 
-  /** The next datagram, decoded, or `undefined` after `ms` without one. */
-  async receive(ms: number): Promise<{ packet: Packet; from: Deno.NetAddr } | undefined> {
+  /** The next datagram as bytes (a copy), or `undefined` after `ms` without one. */
+  async receiveBytes(ms: number): Promise<{ bytes: Uint8Array; from: Deno.NetAddr } | undefined> {
     this.#pending ??= this.conn.receive(this.#buffer).then(
       ([bytes, from]) => ({ bytes: bytes.slice(), from: from as Deno.NetAddr }),
       () => undefined,
@@ -153,7 +170,13 @@ export class RawPeer implements AsyncDisposable {
     if (got === "timeout") return undefined;
     this.#pending = undefined;
     if (got === undefined) throw new Error("Socket closed");
-    return { packet: decodePacket(got.bytes), from: got.from };
+    return got;
+  }
+
+  /** The next datagram, decoded, or `undefined` after `ms` without one. */
+  async receive(ms: number): Promise<{ packet: Packet; from: Deno.NetAddr } | undefined> {
+    const got = await this.receiveBytes(ms);
+    return got && { packet: decodePacket(got.bytes), from: got.from };
   }
 
   /** The next datagram matching `match` within `ms`; others are skipped. */

@@ -4,15 +4,11 @@
 //
 // Every process has a time limit and is killed by its PID on dispose; every wait is bounded.
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { serveTcpChat } from "../lib/tcp/chat_server.ts";
 import { serveTcpEcho, type TcpEchoRecord } from "../lib/tcp/echo.ts";
-import { CHILD_ENV, content, delay, waitUntil, within } from "./_fixture.ts";
+import { content, delay, waitUntil, within } from "./_fixture.ts";
+import { ScriptProcess } from "./_script_process.ts";
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
-const SCRIPT = join(REPO, "scripts", "tcp.ts");
-const CONFIG = join(REPO, "deno.json");
 const LIMIT_MS = 30_000;
 const WAIT_MS = 10_000;
 const gbk = (text: string) => new Uint8Array([...text].flatMap((c) => GBK[c] ?? [c.charCodeAt(0)]));
@@ -25,82 +21,9 @@ const GBK: Record<string, number[]> = {
 };
 const ascii = (text: string) => new TextEncoder().encode(text);
 
-/** `tcp.ts <args>` with stdin, stdout and stderr piped; output collected as it arrives. */
-class Tcp implements AsyncDisposable {
-  out = "";
-  err = "";
-  readonly #child: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #pumps: Promise<unknown>;
-  #exited = false;
-
-  constructor(args: string[]) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--config", CONFIG, SCRIPT, ...args],
-      env: CHILD_ENV,
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(LIMIT_MS),
-    }).spawn();
-    this.#stdin = this.#child.stdin.getWriter();
-    const pump = async (stream: ReadableStream<Uint8Array>, into: "out" | "err") => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) this[into] += text;
-    };
-    this.#pumps = Promise.all([pump(this.#child.stdout, "out"), pump(this.#child.stderr, "err")]);
-    this.#child.status.then(() => (this.#exited = true));
-  }
-
-  /** Waits until stdout (or stderr) matches `pattern`; returns the match. */
-  async waitFor(pattern: RegExp, where: "out" | "err" = "out"): Promise<RegExpMatchArray> {
-    let match: RegExpMatchArray | null = null;
-    await waitUntil(
-      () => (match = this[where].match(pattern)) !== null || this.#exited,
-      WAIT_MS,
-      `${pattern} on std${where}`,
-    ).catch((error) => {
-      throw new Error(`${error.message}\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-    });
-    if (!match) {
-      throw new Error(`Exited before ${pattern};\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-    }
-    return match;
-  }
-
-  /** The port of the `listening on 127.0.0.1:PORT` line. */
-  async listening(): Promise<number> {
-    return Number((await this.waitFor(/^listening on 127\.0\.0\.1:([0-9]+)\n/))[1]);
-  }
-
-  /** Types text on stdin. */
-  async type(text: string): Promise<void> {
-    await this.#stdin.write(ascii(text));
-  }
-
-  /** Ends stdin. */
-  async endInput(): Promise<void> {
-    await this.#stdin.close();
-  }
-
-  /** Sends `signal` unless it already ended; waits for the status and all output. */
-  async exit(signal?: Deno.Signal): Promise<number> {
-    if (signal && !this.#exited) Deno.kill(this.#child.pid, signal);
-    const { code } = await within(this.#child.status, WAIT_MS, "tcp.ts to exit");
-    await within(this.#pumps, WAIT_MS, "tcp.ts output");
-    return code;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#exited) {
-      try {
-        Deno.kill(this.#child.pid, "SIGKILL");
-      } catch { /* exited meanwhile */ }
-    }
-    await this.#child.status;
-    await this.#stdin.close().catch(() => {});
-    await this.#pumps.catch(() => {});
-  }
+/** `tcp.ts <args>` with stdin piped. */
+function tcp(args: string[]): ScriptProcess {
+  return new ScriptProcess("tcp.ts", args, { stdin: "piped", limitMs: LIMIT_MS, waitMs: WAIT_MS });
 }
 
 /** Reads until end of stream (bounded by the caller). */
@@ -146,7 +69,7 @@ async function roundTrip(port: number, bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 Deno.test("tcp.ts echo: 1 MB back byte-exact; a client that never reads blocks nobody", async () => {
-  await using echo = new Tcp(["echo", "--host", "127.0.0.1", "--port", "0"]);
+  await using echo = tcp(["echo", "--host", "127.0.0.1", "--port", "0"]);
   const port = await echo.listening();
   const bytes = content(1 << 20, 0xec40);
   assert.deepEqual(await within(roundTrip(port, bytes), WAIT_MS, "1 MB echo"), bytes);
@@ -214,7 +137,7 @@ Deno.test("serveTcpEcho: idle timeout, the per-connection record, shutdown", asy
 });
 
 Deno.test("tcp.ts chat: gbk both ways at once, peers one after another, busy", async () => {
-  await using listener = new Tcp([
+  await using listener = tcp([
     "chat",
     "--listen",
     "--host=127.0.0.1",
@@ -222,28 +145,28 @@ Deno.test("tcp.ts chat: gbk both ways at once, peers one after another, busy", a
     "--encoding=gbk",
   ]);
   const port = await listener.listening();
-  await using first = new Tcp(["chat", `127.0.0.1:${port}`, "--encoding", "gbk"]);
+  await using first = tcp(["chat", `127.0.0.1:${port}`, "--encoding", "gbk"]);
   await first.waitFor(/^connected to 127\.0\.0\.1:[0-9]+\n$/, "err");
   await listener.waitFor(/peer 127\.0\.0\.1:[0-9]+ connected\n/, "err");
 
   // Each side receives while its own stdin is idle, then both type at the same moment.
-  await first.type("中文 from the client\n");
+  await first.write("中文 from the client\n");
   await listener.waitFor(/^listening on .*\n中文 from the client\n$/);
-  await listener.type("你好 from the listener\n");
+  await listener.write("你好 from the listener\n");
   await first.waitFor(/^你好 from the listener\n$/);
-  await Promise.all([listener.type("你好 2\n"), first.type("中文 2\n")]);
+  await Promise.all([listener.write("你好 2\n"), first.write("中文 2\n")]);
   await Promise.all([listener.waitFor(/中文 2\n$/), first.waitFor(/你好 2\n$/)]);
 
   // The client's stdin ends: it exits 0; the listener waits for the next peer.
-  await first.endInput();
+  await first.closeStdin();
   assert.equal(await first.exit(), 0);
   assert.equal(first.out, "你好 from the listener\n你好 2\n");
   await listener.waitFor(/peer 127\.0\.0\.1:[0-9]+ left\n$/, "err");
 
-  await using second = new Tcp(["chat", `127.0.0.1:${port}`, "--encoding=gbk"]);
+  await using second = tcp(["chat", `127.0.0.1:${port}`, "--encoding=gbk"]);
   await second.waitFor(/^connected to /, "err");
   await listener.waitFor(/connected\n.*left\n.*connected\n$/s, "err");
-  await second.type("second peer\n");
+  await second.write("second peer\n");
   await listener.waitFor(/second peer\n$/);
 
   // A third arrives during the chat: one busy line, then end of stream.
@@ -254,8 +177,8 @@ Deno.test("tcp.ts chat: gbk both ways at once, peers one after another, busy", a
   await listener.waitFor(/turned away \(busy\)\n$/, "err");
 
   // The listener's stdin ends: the chat ends (the client sees the peer leave) and it stops.
-  await listener.type("last line\n");
-  await listener.endInput();
+  await listener.write("last line\n");
+  await listener.closeStdin();
   assert.equal(await second.exit(), 0);
   assert.equal(second.out, "last line\n");
   assert.match(second.err, /^connected to 127\.0\.0\.1:[0-9]+\npeer 127\.0\.0\.1:[0-9]+ left\n$/);
@@ -286,10 +209,10 @@ Deno.test("tcp.ts chat: the bytes on the wire are gbk, both as client and as lis
   // Client side, against a raw peer here.
   const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
-    await using client = new Tcp(["chat", `127.0.0.1:${server.addr.port}`, "--encoding", "gbk"]);
+    await using client = tcp(["chat", `127.0.0.1:${server.addr.port}`, "--encoding", "gbk"]);
     const conn = await within(server.accept(), WAIT_MS, "the client to connect");
     try {
-      await client.type("你好 a\n");
+      await client.write("你好 a\n");
       assert.deepEqual(await within(readExactly(conn, 7), WAIT_MS, "gbk line"), gbk("你好 a\n"));
       await conn.write(new Uint8Array([...gbk("中文\r\n"), ...ascii("\x1b[31mred\tend\n")]));
       await client.waitFor(/^中文\n\\x1b\[31mred\tend\n$/);
@@ -306,7 +229,7 @@ Deno.test("tcp.ts chat: the bytes on the wire are gbk, both as client and as lis
   }
 
   // Listener side, with a raw client here.
-  await using listener = new Tcp([
+  await using listener = tcp([
     "chat",
     "--listen",
     "--host",
@@ -322,9 +245,9 @@ Deno.test("tcp.ts chat: the bytes on the wire are gbk, both as client and as lis
     await listener.waitFor(/connected\n$/, "err");
     await conn.write(gbk("中文 b\n"));
     await listener.waitFor(/\n中文 b\n$/);
-    await listener.type("你好 c\n");
+    await listener.write("你好 c\n");
     assert.deepEqual(await within(readExactly(conn, 7), WAIT_MS, "gbk line"), gbk("你好 c\n"));
-    await listener.endInput();
+    await listener.closeStdin();
     // The listener shuts its half and stops; this peer reads end of stream.
     assert.equal((await within(readAll(conn), WAIT_MS, "end of stream")).length, 0);
   } finally {
@@ -335,16 +258,16 @@ Deno.test("tcp.ts chat: the bytes on the wire are gbk, both as client and as lis
 
 Deno.test("tcp.ts chat: exit codes for EOF, signals, refused and usage", async () => {
   // --listen with stdin already at its end: nothing to say, it stops at once.
-  await using quiet = new Tcp(["chat", "--listen", "--host", "127.0.0.1", "--port", "0"]);
-  await quiet.endInput();
+  await using quiet = tcp(["chat", "--listen", "--host", "127.0.0.1", "--port", "0"]);
+  await quiet.closeStdin();
   assert.equal(await quiet.exit(), 0);
   assert.match(quiet.out, /^listening on 127\.0\.0\.1:[0-9]+\n$/);
 
   // SIGINT stops a listener with 0; a connected client with 130 (SIGTERM: 143).
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    await using listener = new Tcp(["chat", "--listen", "--host", "127.0.0.1", "--port", "0"]);
+    await using listener = tcp(["chat", "--listen", "--host", "127.0.0.1", "--port", "0"]);
     const port = await listener.listening();
-    await using client = new Tcp(["chat", `127.0.0.1:${port}`]);
+    await using client = tcp(["chat", `127.0.0.1:${port}`]);
     await client.waitFor(/^connected to /, "err");
     assert.equal(await client.exit(signal), code);
     await listener.waitFor(/left\n$/, "err");
@@ -355,11 +278,11 @@ Deno.test("tcp.ts chat: exit codes for EOF, signals, refused and usage", async (
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close();
-  await using refused = new Tcp(["chat", `127.0.0.1:${port}`]);
+  await using refused = tcp(["chat", `127.0.0.1:${port}`]);
   assert.equal(await refused.exit(), 1);
   assert.equal(refused.err, `error: Connection refused by 127.0.0.1:${port}\n`);
 
-  await using usage = new Tcp(["chat", "127.0.0.1:1", "--encoding", "big5"]);
+  await using usage = tcp(["chat", "127.0.0.1:1", "--encoding", "big5"]);
   assert.equal(await usage.exit(), 2);
   assert.equal(
     usage.err,

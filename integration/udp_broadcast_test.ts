@@ -8,23 +8,18 @@
 // Never touches a real interface. Both namespaces are deleted in `finally`; every process has a
 // time limit and is killed by its PID; every wait is bounded.
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { findPeer } from "./_peers.ts";
-import { CHILD_ENV, waitUntil, within } from "./_fixture.ts";
+import { CHILD_ENV } from "./_fixture.ts";
+import { runScript, ScriptProcess, type ScriptResult } from "./_script_process.ts";
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
-const SCRIPT = join(REPO, "scripts", "udp.ts");
-const CONFIG = join(REPO, "deno.json");
 const LIMIT_MS = 30_000;
 const WAIT_MS = 10_000;
-const UDP = [Deno.execPath(), "run", "--allow-all", "--config", CONFIG, SCRIPT];
 
 /** Runs `cmd` to its end within LIMIT_MS; returns what it did. */
 async function exec(
   cmd: string,
   args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<ScriptResult> {
   const { code, stdout, stderr } = await new Deno.Command(cmd, {
     args,
     env: CHILD_ENV,
@@ -44,8 +39,10 @@ interface Pair extends AsyncDisposable {
   readonly b: string;
   /** The interface in `b`. */
   readonly bLink: string;
+  /** `udp.ts <args>` started inside `ns`. */
+  start(ns: string, args: string[]): ScriptProcess;
   /** Runs `udp.ts <args>` inside `ns` to its end. */
-  udp(ns: string, args: string[]): ReturnType<typeof exec>;
+  udp(ns: string, args: string[]): Promise<ScriptResult>;
   /** Runs `ip <args>` inside `ns`; throws when it fails. */
   ip(ns: string, args: string[]): Promise<void>;
 }
@@ -54,6 +51,8 @@ interface Pair extends AsyncDisposable {
 async function openPair(): Promise<Pair | string> {
   const ip = findPeer("ip");
   if (!ip) return "not installed: ip";
+  // `ip netns exec` execs the command: the PID is deno's.
+  const inside = (ns: string) => ({ prefix: [ip, "netns", "exec", ns], limitMs: LIMIT_MS });
   const id = crypto.randomUUID().slice(0, 8);
   const [a, b] = [`tftpkit-bc-${id}-a`, `tftpkit-bc-${id}-b`];
   const [aLink, bLink] = [`tkbca${id}`.slice(0, 15), `tkbcb${id}`.slice(0, 15)];
@@ -103,67 +102,11 @@ async function openPair(): Promise<Pair | string> {
     a,
     b,
     bLink,
-    udp: (ns, args) => exec(ip, ["netns", "exec", ns, ...UDP, ...args]),
+    start: (ns, args) => new ScriptProcess("udp.ts", args, { ...inside(ns), waitMs: WAIT_MS }),
+    udp: (ns, args) => runScript("udp.ts", args, inside(ns)),
     ip: (ns, args) => must(["-n", ns, ...args]),
     [Symbol.asyncDispose]: remove,
   };
-}
-
-/** `udp.ts <args>` running inside a namespace, its output collected as it arrives. */
-class Background implements AsyncDisposable {
-  out = "";
-  err = "";
-  readonly #child: Deno.ChildProcess;
-  readonly #pumps: Promise<unknown>;
-  #exited = false;
-
-  constructor(ns: string, args: string[]) {
-    // `ip netns exec` execs the command: the PID is deno's.
-    this.#child = new Deno.Command(findPeer("ip")!, {
-      args: ["netns", "exec", ns, ...UDP, ...args],
-      env: CHILD_ENV,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(LIMIT_MS),
-    }).spawn();
-    const pump = async (stream: ReadableStream<Uint8Array>, into: "out" | "err") => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) this[into] += text;
-    };
-    this.#pumps = Promise.all([pump(this.#child.stdout, "out"), pump(this.#child.stderr, "err")]);
-    this.#child.status.then(() => (this.#exited = true));
-  }
-
-  /** The port of its `listening on 0.0.0.0:PORT` line. */
-  async listening(): Promise<number> {
-    let match: RegExpMatchArray | null = null;
-    await waitUntil(
-      () =>
-        (match = this.out.match(/^listening on 0\.0\.0\.0:([0-9]+)\n/)) !== null || this.#exited,
-      WAIT_MS,
-      "the listening line",
-    );
-    if (!match) throw new Error(`No listening line;\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-    return Number(match[1]);
-  }
-
-  /** Waits for it to exit; its status code. */
-  async exit(): Promise<number> {
-    const { code } = await within(this.#child.status, WAIT_MS, "udp.ts listen to exit");
-    await within(this.#pumps, WAIT_MS, "udp.ts listen output");
-    return code;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#exited) {
-      try {
-        Deno.kill(this.#child.pid, "SIGKILL");
-      } catch { /* exited meanwhile */ }
-    }
-    await this.#child.status;
-    await this.#pumps.catch(() => {});
-  }
 }
 
 Deno.test("udp broadcast: send to <broadcast> and 192.0.2.255, listen --reply answers", async (t) => {
@@ -173,7 +116,7 @@ Deno.test("udp broadcast: send to <broadcast> and 192.0.2.255, listen --reply an
     return;
   }
   await using _pair = pair;
-  await using listener = new Background(pair.a, [
+  await using listener = pair.start(pair.a, [
     "listen",
     "--port",
     "0",
@@ -182,7 +125,7 @@ Deno.test("udp broadcast: send to <broadcast> and 192.0.2.255, listen --reply an
     "--count",
     "3",
   ]);
-  const port = await listener.listening();
+  const port = await listener.listening("0.0.0.0");
 
   // Only 192.0.2.0/24 is routed in b: the limited broadcast has no route yet.
   const unrouted = await pair.udp(pair.b, ["send", `<broadcast>:${port}`, "lost"]);

@@ -7,17 +7,13 @@
 // Loopback only, port 0 everywhere. Every process has a time limit and is killed by its PID on
 // dispose; every socket is closed; every wait is bounded.
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { sendBroadcast } from "../lib/udp_tools/broadcast.ts";
 import { openUdpChat, UdpNoPeerError } from "../lib/udp_tools/chat.ts";
 import { serveUdpEcho, type UdpEchoDatagram } from "../lib/udp_tools/echo.ts";
 import { decodeIpmsg, encodeIpmsg } from "../lib/udp_tools/ipmsg.ts";
-import { canBindIpv6, CHILD_ENV, content, waitUntil, within } from "./_fixture.ts";
+import { canBindIpv6, content, RawPeer, within } from "./_fixture.ts";
+import { runScript, ScriptProcess, type ScriptResult } from "./_script_process.ts";
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
-const SCRIPT = join(REPO, "scripts", "udp.ts");
-const CONFIG = join(REPO, "deno.json");
 const LIMIT_MS = 30_000;
 const WAIT_MS = 10_000;
 const IPV6 = canBindIpv6();
@@ -25,148 +21,21 @@ const ascii = (text: string) => new TextEncoder().encode(text);
 const NIHAO_GBK = [0xc4, 0xe3, 0xba, 0xc3]; // "你好"
 const ZHONGWEN_GBK = [0xd6, 0xd0, 0xce, 0xc4]; // "中文"
 
-/** A raw UDP socket for checking bytes on the wire; at most one receive in flight. */
-class Peer implements AsyncDisposable {
-  readonly conn: Deno.DatagramConn;
-  readonly #buffer = new Uint8Array(65536);
-  #pending: Promise<[Uint8Array, Deno.NetAddr] | undefined> | undefined;
-
-  constructor(hostname = "127.0.0.1") {
-    this.conn = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
-  }
-
-  get addr(): Deno.NetAddr {
-    return this.conn.addr as Deno.NetAddr;
-  }
-
-  async send(bytes: Uint8Array, to: { hostname: string; port: number }): Promise<void> {
-    await this.conn.send(bytes, { transport: "udp", ...to });
-  }
-
-  /** The next datagram (a copy) and its sender; fails after WAIT_MS. */
-  async receive(what: string): Promise<[Uint8Array, Deno.NetAddr]> {
-    const got = await this.#next(WAIT_MS);
-    if (!got) throw new Error(`No datagram within ${WAIT_MS} ms: ${what}`);
-    return got;
-  }
-
-  /** Whether a datagram arrives within `ms` (consumed when one does). */
-  async nothingWithin(ms: number): Promise<boolean> {
-    return (await this.#next(ms)) === undefined;
-  }
-
-  async #next(ms: number): Promise<[Uint8Array, Deno.NetAddr] | undefined> {
-    this.#pending ??= this.conn.receive(this.#buffer).then(
-      ([bytes, from]) => [bytes.slice(), from as Deno.NetAddr],
-      () => undefined,
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), ms)));
-    const got = await Promise.race([this.#pending, late]);
-    clearTimeout(timer);
-    if (got === "late") return undefined;
-    this.#pending = undefined;
-    if (got === undefined) throw new Error("Socket closed");
-    return got;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.conn.close();
-    await this.#pending;
-  }
+/** The next datagram `peer` gets (a copy) and its sender; fails after WAIT_MS. */
+async function received(peer: RawPeer, what: string): Promise<[Uint8Array, Deno.NetAddr]> {
+  const got = await peer.receiveBytes(WAIT_MS);
+  if (!got) throw new Error(`No datagram within ${WAIT_MS} ms: ${what}`);
+  return [got.bytes, got.from];
 }
 
-/** `udp.ts <args>` with stdin, stdout and stderr piped; output collected as it arrives. */
-class Udp implements AsyncDisposable {
-  out = "";
-  err = "";
-  readonly #child: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #pumps: Promise<unknown>;
-  #exited = false;
-
-  constructor(args: string[]) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--config", CONFIG, SCRIPT, ...args],
-      env: CHILD_ENV,
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(LIMIT_MS),
-    }).spawn();
-    this.#stdin = this.#child.stdin.getWriter();
-    const pump = async (stream: ReadableStream<Uint8Array>, into: "out" | "err") => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) this[into] += text;
-    };
-    this.#pumps = Promise.all([pump(this.#child.stdout, "out"), pump(this.#child.stderr, "err")]);
-    this.#child.status.then(() => (this.#exited = true));
-  }
-
-  /** Waits until stdout (or stderr) matches `pattern`; returns the match. */
-  async waitFor(pattern: RegExp, where: "out" | "err" = "out"): Promise<RegExpMatchArray> {
-    let match: RegExpMatchArray | null = null;
-    await waitUntil(
-      () => (match = this[where].match(pattern)) !== null || this.#exited,
-      WAIT_MS,
-      `${pattern} on std${where}`,
-    ).catch((error) => {
-      throw new Error(`${error.message}\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-    });
-    if (!match) {
-      throw new Error(`Exited before ${pattern};\nstdout:\n${this.out}\nstderr:\n${this.err}`);
-    }
-    return match;
-  }
-
-  /** The port of the `listening on 127.0.0.1:PORT` line. */
-  async listening(): Promise<number> {
-    return Number((await this.waitFor(/^listening on 127\.0\.0\.1:([0-9]+)\n/))[1]);
-  }
-
-  /** Types text on stdin (UTF-8, as a terminal would). */
-  async type(text: string): Promise<void> {
-    await this.#stdin.write(ascii(text));
-  }
-
-  /** Ends stdin. */
-  async endInput(): Promise<void> {
-    await this.#stdin.close();
-  }
-
-  /** Sends `signal` unless it already ended; waits for the status and all output. */
-  async exit(signal?: Deno.Signal): Promise<number> {
-    if (signal && !this.#exited) Deno.kill(this.#child.pid, signal);
-    const { code } = await within(this.#child.status, WAIT_MS, "udp.ts to exit");
-    await within(this.#pumps, WAIT_MS, "udp.ts output");
-    return code;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#exited) {
-      try {
-        Deno.kill(this.#child.pid, "SIGKILL");
-      } catch { /* exited meanwhile */ }
-    }
-    await this.#child.status;
-    await this.#stdin.close().catch(() => {});
-    await this.#pumps.catch(() => {});
-  }
+/** `udp.ts <args>` with stdin piped. */
+function udp(args: string[]): ScriptProcess {
+  return new ScriptProcess("udp.ts", args, { stdin: "piped", limitMs: LIMIT_MS, waitMs: WAIT_MS });
 }
 
-/** Runs `udp.ts <args>` to its end (stdin closed) and returns what it did. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--config", CONFIG, SCRIPT, ...args],
-    env: CHILD_ENV,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(LIMIT_MS),
-  }).output();
-  const text = new TextDecoder();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+/** Runs `udp.ts <args>` to its end (stdin empty) and returns what it did. */
+function run(args: string[]): Promise<ScriptResult> {
+  return runScript("udp.ts", args, { limitMs: LIMIT_MS });
 }
 
 async function echoRoundTrip(hostname: string, sizes: number[]): Promise<void> {
@@ -174,11 +43,11 @@ async function echoRoundTrip(hostname: string, sizes: number[]): Promise<void> {
   await using server = serveUdpEcho({ hostname, port: 0, onDatagram: (d) => seen.push(d) });
   assert.equal(server.addr.hostname, hostname);
   assert.notEqual(server.addr.port, 0);
-  await using peer = new Peer(hostname);
+  await using peer = new RawPeer(hostname);
   for (const size of sizes) {
     const bytes = content(size, 0xec40 + size);
     await peer.send(bytes, server.addr);
-    const [back, from] = await peer.receive(`echo of ${size} bytes`);
+    const [back, from] = await received(peer, `echo of ${size} bytes`);
     assert.deepEqual(back, bytes, `${size} bytes over ${hostname}`);
     assert.deepEqual([from.hostname, from.port], [hostname, server.addr.port]);
   }
@@ -203,18 +72,18 @@ Deno.test("udp echo: keeps serving after its sender is gone; signal and shutdown
   const server = serveUdpEcho({ hostname: "127.0.0.1", signal: controller.signal });
   try {
     {
-      await using gone = new Peer();
+      await using gone = new RawPeer();
       await gone.send(ascii("bye"), server.addr);
     } // closed before the echo comes back: the echo goes to a closed port
-    await using peer = new Peer();
+    await using peer = new RawPeer();
     for (let i = 0; i < 3; i++) {
       await peer.send(ascii(`n${i}`), server.addr);
-      assert.deepEqual((await peer.receive(`echo ${i}`))[0], ascii(`n${i}`));
+      assert.deepEqual((await received(peer, `echo ${i}`))[0], ascii(`n${i}`));
     }
     controller.abort();
     await within(server.finished, WAIT_MS, "the server to stop on abort");
     await peer.send(ascii("late"), server.addr);
-    assert.equal(await peer.nothingWithin(200), true, "no echo after abort");
+    assert.equal(await peer.receiveBytes(200), undefined, "no echo after abort");
   } finally {
     await server.shutdown();
     await server.shutdown(); // harmless twice
@@ -233,7 +102,7 @@ Deno.test("udp chat library: gbk both ways, answers the last sender, no peer yet
     );
     return true;
   });
-  await using peer = new Peer();
+  await using peer = new RawPeer();
   const messages = listener.messages();
   assert.throws(() => listener.messages(), {
     name: "TypeError",
@@ -249,7 +118,7 @@ Deno.test("udp chat library: gbk both ways, answers the last sender, no peer yet
     port: peer.addr.port,
   });
   await listener.send("中文");
-  assert.deepEqual((await peer.receive("the answer"))[0], new Uint8Array(ZHONGWEN_GBK));
+  assert.deepEqual((await received(peer, "the answer"))[0], new Uint8Array(ZHONGWEN_GBK));
 
   // A talker with a fixed peer; sending and receiving at the same time.
   await using talker = await openUdpChat({ peer: listener.addr, encoding: "gbk" });
@@ -273,16 +142,16 @@ Deno.test("udp chat library: gbk both ways, answers the last sender, no peer yet
 });
 
 Deno.test("udp send library: replies until maxReplies or waitMs; abort rejects", async () => {
-  await using peer = new Peer();
+  await using peer = new RawPeer();
   const started = performance.now();
   const none = await sendBroadcast(peer.addr, ascii("ping"), { waitMs: 100 });
   assert.deepEqual(none, []);
   assert.ok(performance.now() - started >= 90, "waited about waitMs");
-  const [ping, from] = await peer.receive("the ping");
+  const [ping, from] = await received(peer, "the ping");
   assert.deepEqual(ping, ascii("ping"));
 
   const answering = (async () => {
-    const [, sender] = await peer.receive("the second ping");
+    const [, sender] = await received(peer, "the second ping");
     for (const text of ["a", "b", "c"]) await peer.send(ascii(text), sender);
   })();
   const seen: string[] = [];
@@ -303,7 +172,7 @@ Deno.test("udp send library: replies until maxReplies or waitMs; abort rejects",
     waitMs: WAIT_MS,
     signal: controller.signal,
   });
-  await peer.receive("the third ping");
+  await received(peer, "the third ping");
   controller.abort(reason);
   await assert.rejects(within(pending, WAIT_MS, "abort"), (error) => error === reason);
   await assert.rejects(sendBroadcast(peer.addr, ascii("x"), { waitMs: -1 }), {
@@ -313,17 +182,17 @@ Deno.test("udp send library: replies until maxReplies or waitMs; abort rejects",
 });
 
 Deno.test("udp CLI: echo server, send round trip, no replies, usage error, SIGTERM", async () => {
-  await using echo = new Udp(["echo", "--host", "127.0.0.1", "--port", "0"]);
+  await using echo = udp(["echo", "--host", "127.0.0.1", "--port", "0"]);
   const port = await echo.listening();
   const sent = await run(["send", `127.0.0.1:${port}`, "hello 你好", "--count", "1"]);
   assert.deepEqual(sent, { code: 0, stdout: `127.0.0.1:${port}: hello 你好\n`, stderr: "" });
   await echo.waitFor(/^127\.0\.0\.1:[0-9]+ echoed 12 B\n$/, "err");
 
   // Nobody answers: exit 0, "no replies" on stderr.
-  await using silent = new Peer();
+  await using silent = new RawPeer();
   const unanswered = await run(["send", `127.0.0.1:${silent.addr.port}`, "x", "--wait", "0.2"]);
   assert.deepEqual(unanswered, { code: 0, stdout: "", stderr: "no replies\n" });
-  assert.deepEqual((await silent.receive("the unanswered datagram"))[0], ascii("x"));
+  assert.deepEqual((await received(silent, "the unanswered datagram"))[0], ascii("x"));
 
   const bad = await run(["send", `127.0.0.1:${port}`, "x", "--encoding", "latin1"]);
   assert.deepEqual(bad, {
@@ -354,7 +223,7 @@ Deno.test({
 });
 
 Deno.test("udp CLI: listen prints each datagram, control characters visible, replies, --count", async () => {
-  await using listen = new Udp([
+  await using listen = udp([
     "listen",
     "--host",
     "127.0.0.1",
@@ -368,12 +237,12 @@ Deno.test("udp CLI: listen prints each datagram, control characters visible, rep
     "2",
   ]);
   const port = await listen.listening();
-  await using peer = new Peer();
+  await using peer = new RawPeer();
   const to = { hostname: "127.0.0.1", port };
   await peer.send(new Uint8Array([...NIHAO_GBK, 0x0a, 0x1b, 0x5b, 0x09]), to);
-  assert.deepEqual((await peer.receive("the reply"))[0], new Uint8Array(ZHONGWEN_GBK));
+  assert.deepEqual((await received(peer, "the reply"))[0], new Uint8Array(ZHONGWEN_GBK));
   await peer.send(new Uint8Array(0), to);
-  assert.deepEqual((await peer.receive("the second reply"))[0], new Uint8Array(ZHONGWEN_GBK));
+  assert.deepEqual((await received(peer, "the second reply"))[0], new Uint8Array(ZHONGWEN_GBK));
   assert.equal(await listen.exit(), 0);
   const from = `127.0.0.1:${peer.addr.port}`;
   assert.equal(
@@ -384,7 +253,7 @@ Deno.test("udp CLI: listen prints each datagram, control characters visible, rep
 });
 
 Deno.test("udp CLI: two chat processes exchange gbk text both ways at once", async () => {
-  await using listener = new Udp([
+  await using listener = udp([
     "chat",
     "--listen",
     "--host",
@@ -395,25 +264,25 @@ Deno.test("udp CLI: two chat processes exchange gbk text both ways at once", asy
     "gbk",
   ]);
   const port = await listener.listening();
-  await using talker = new Udp(["chat", `127.0.0.1:${port}`, "--encoding", "gbk"]);
+  await using talker = udp(["chat", `127.0.0.1:${port}`, "--encoding", "gbk"]);
   const local = await talker.waitFor(
     new RegExp(`^chatting with 127\\.0\\.0\\.1:${port} from 127\\.0\\.0\\.1:([0-9]+)\\n`),
     "err",
   );
   const talkerAddr = `127.0.0.1:${local[1]}`;
-  await talker.type("你好: first\n");
+  await talker.write("你好: first\n");
   await listener.waitFor(new RegExp(`^${talkerAddr}: 你好: first\\n`, "m"));
 
   // Both ways at the same time.
   await Promise.all([
-    ...[1, 2, 3].map((i) => talker.type(`t${i} 中文\n`)),
-    ...[1, 2, 3].map((i) => listener.type(`l${i} 你好\r\n`)),
+    ...[1, 2, 3].map((i) => talker.write(`t${i} 中文\n`)),
+    ...[1, 2, 3].map((i) => listener.write(`l${i} 你好\r\n`)),
   ]);
   await listener.waitFor(/t3 中文\n/);
   await talker.waitFor(/l3 你好\n/);
-  await talker.endInput();
+  await talker.closeStdin();
   assert.equal(await talker.exit(), 0);
-  await listener.endInput();
+  await listener.closeStdin();
   assert.equal(await listener.exit(), 0);
   assert.equal(
     listener.out,
@@ -429,7 +298,7 @@ Deno.test("udp CLI: two chat processes exchange gbk text both ways at once", asy
 });
 
 Deno.test("udp CLI: chat puts gbk and gb18030 bytes on the wire, reads them back", async () => {
-  await using peer = new Peer();
+  await using peer = new RawPeer();
   const peerAddr = `127.0.0.1:${peer.addr.port}`;
   for (
     const [encoding, text, bytes, back, backText] of [
@@ -437,22 +306,22 @@ Deno.test("udp CLI: chat puts gbk and gb18030 bytes on the wire, reads them back
       ["gb18030", "😀", [0x94, 0x39, 0xfc, 0x36], [0x95, 0x32, 0x82, 0x36], "𠀀"],
     ] as const
   ) {
-    await using chat = new Udp(["chat", peerAddr, "--encoding", encoding]);
-    await chat.type(`${text}\n`);
-    const [got, from] = await peer.receive(`${encoding} line`);
+    await using chat = udp(["chat", peerAddr, "--encoding", encoding]);
+    await chat.write(`${text}\n`);
+    const [got, from] = await received(peer, `${encoding} line`);
     assert.deepEqual(got, new Uint8Array(bytes), encoding);
     await peer.send(new Uint8Array(back), from);
     await chat.waitFor(new RegExp(`^${peerAddr}: ${backText}\\n`));
-    await chat.endInput();
+    await chat.closeStdin();
     assert.equal(await chat.exit(), 0);
     assert.equal(chat.out, `${peerAddr}: ${backText}\n`);
   }
 
   // gbk cannot write 😀: the line is reported and not sent; the chat goes on.
-  await using chat = new Udp(["chat", peerAddr, "--encoding", "gbk"]);
-  await chat.type("😀\nok\n");
-  assert.deepEqual((await peer.receive("the line after"))[0], ascii("ok"));
-  await chat.endInput();
+  await using chat = udp(["chat", peerAddr, "--encoding", "gbk"]);
+  await chat.write("😀\nok\n");
+  assert.deepEqual((await received(peer, "the line after"))[0], ascii("ok"));
+  await chat.closeStdin();
   assert.equal(await chat.exit(), 0);
   assert.match(
     chat.err,
@@ -461,24 +330,24 @@ Deno.test("udp CLI: chat puts gbk and gb18030 bytes on the wire, reads them back
 });
 
 Deno.test("udp CLI: chat --listen warns early; SIGINT/SIGTERM end clients with 130/143; busy port", async () => {
-  await using listener = new Udp(["chat", "--listen", "--host", "127.0.0.1", "--port", "0"]);
+  await using listener = udp(["chat", "--listen", "--host", "127.0.0.1", "--port", "0"]);
   await listener.listening();
-  await listener.type("too early\n");
+  await listener.write("too early\n");
   await listener.waitFor(
     /^warning: line not sent: Nobody to send to yet: no peer was given and no message has arrived\n/,
     "err",
   );
   assert.equal(await listener.exit("SIGTERM"), 0);
 
-  await using peer = new Peer();
-  await using talker = new Udp(["chat", `127.0.0.1:${peer.addr.port}`]);
+  await using peer = new RawPeer();
+  await using talker = udp(["chat", `127.0.0.1:${peer.addr.port}`]);
   await talker.waitFor(/^chatting with /, "err");
   assert.equal(await talker.exit("SIGINT"), 130);
   assert.equal(talker.out, "");
 
   // send waiting for replies: SIGTERM interrupts it (143).
-  await using sender = new Udp(["send", `127.0.0.1:${peer.addr.port}`, "hi", "--wait", "20"]);
-  assert.deepEqual((await peer.receive("the datagram of send"))[0], ascii("hi"));
+  await using sender = udp(["send", `127.0.0.1:${peer.addr.port}`, "hi", "--wait", "20"]);
+  assert.deepEqual((await received(peer, "the datagram of send"))[0], ascii("hi"));
   assert.equal(await sender.exit("SIGTERM"), 143);
   assert.deepEqual([sender.out, sender.err], ["", "error: Interrupted by SIGTERM\n"]);
 
@@ -493,7 +362,7 @@ Deno.test("udp CLI: chat --listen warns early; SIGINT/SIGTERM end clients with 1
 });
 
 Deno.test("udp CLI: ipmsg sends one gbk IPMSG_SENDMSG, parsed back exactly", async () => {
-  await using peer = new Peer();
+  await using peer = new RawPeer();
   const before = Math.floor(Date.now() / 1000);
   const sent = await run([
     "ipmsg",
@@ -508,7 +377,7 @@ Deno.test("udp CLI: ipmsg sends one gbk IPMSG_SENDMSG, parsed back exactly", asy
   ]);
   const after = Math.floor(Date.now() / 1000);
   assert.deepEqual(sent, { code: 0, stdout: "", stderr: "" });
-  const [bytes] = await peer.receive("the IPMSG packet");
+  const [bytes] = await received(peer, "the IPMSG packet");
   const message = decodeIpmsg(bytes);
   assert.ok(message.packetNo >= before && message.packetNo <= after, `${message.packetNo}`);
   assert.deepEqual(message, {

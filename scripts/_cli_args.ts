@@ -1,6 +1,7 @@
 /**
- * Argument helpers every command-line script shares: one usage error, `node:util` parseArgs
- * with readable messages, and the checks for seconds, ports, hosts and `host:port` operands.
+ * Argument helpers every command-line script shares: one usage error, the choice of a
+ * subcommand, `node:util` parseArgs with readable messages, and the checks for operands,
+ * seconds, ports, hosts, `host:port` operands and text encodings.
  * Pure (no `Deno`), so it is tested without permissions.
  *
  * @module
@@ -8,6 +9,7 @@
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { parseHostPort } from "../lib/ip/host_port.ts";
+import { parseTextEncoding, type TextEncodingName } from "../lib/text/encoding.ts";
 
 /** A command line that cannot be run as written; the CLI exits with status 2. */
 export class UsageError extends Error {
@@ -154,3 +156,111 @@ export function parseAddress(label: string, text: string): { hostname: string; p
     throw new UsageError(`${label} ${(error as Error).message.replace(/^address /, "")}`);
   }
 }
+
+/**
+ * Throws {@linkcode UsageError} naming the first operand beyond the `allowed` count.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rejectExtraOperands } from "./_cli_args.ts";
+ * rejectExtraOperands(["a"], 1);
+ * assert.throws(() => rejectExtraOperands(["a", "b"], 1), {
+ *   name: "UsageError",
+ *   message: 'Unexpected argument: "b"',
+ * });
+ * ```
+ */
+export function rejectExtraOperands(positionals: readonly string[], allowed: number): void {
+  if (positionals.length > allowed) {
+    throw new UsageError(`Unexpected argument: ${JSON.stringify(positionals[allowed])}`);
+  }
+}
+
+/**
+ * The subcommand named by `args[0]`, parsed from the rest by its entry in `commands`.
+ * `--help`/`-h` anywhere (before `--`), or a lone `help`, gives `{ command: "help" }` and wins
+ * over every other problem; a missing or unknown command is a {@linkcode UsageError} listing
+ * the commands.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSubcommand } from "./_cli_args.ts";
+ * const commands = { ping: (rest: string[]) => ({ command: "ping", rest }) };
+ * assert.deepEqual(parseSubcommand(["ping", "x"], commands), { command: "ping", rest: ["x"] });
+ * assert.deepEqual(parseSubcommand(["pong", "-h"], commands), { command: "help" });
+ * assert.throws(() => parseSubcommand(["pong"], commands), {
+ *   message: 'Unknown command "pong": expected ping',
+ * });
+ * ```
+ *
+ * @param args The arguments after the script name.
+ * @param commands The parser of each subcommand, by name.
+ * @returns What the chosen parser returns, or the help command.
+ */
+export function parseSubcommand<T>(
+  args: readonly string[],
+  commands: Readonly<Record<string, (args: string[]) => T>>,
+): T | { command: "help" } {
+  const end = args.indexOf("--");
+  if ((end === -1 ? args : args.slice(0, end)).some((arg) => arg === "--help" || arg === "-h")) {
+    return { command: "help" };
+  }
+  const [first, ...rest] = args;
+  const names = Object.keys(commands).join(", ");
+  if (first === undefined) throw new UsageError(`Missing command: expected ${names}`);
+  if (first === "help" && rest.length === 0) return { command: "help" };
+  if (Object.hasOwn(commands, first)) return commands[first](rest);
+  throw new UsageError(
+    first.startsWith("-")
+      ? `Expected a command (${names}) before ${JSON.stringify(first)}`
+      : `Unknown command ${JSON.stringify(first)}: expected ${names}`,
+  );
+}
+
+/**
+ * An `--encoding` value (a WHATWG label of utf-8, gbk or gb18030), or `fallback` when absent.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseEncoding } from "./_cli_args.ts";
+ * assert.equal(parseEncoding("CP936", "utf-8"), "gbk");
+ * assert.equal(parseEncoding(undefined, "utf-8"), "utf-8");
+ * assert.throws(() => parseEncoding("big5", "utf-8"), {
+ *   name: "UsageError",
+ *   message: '--encoding must be one of utf-8, gbk, gb18030, got "big5"',
+ * });
+ * ```
+ */
+export function parseEncoding(
+  text: string | undefined,
+  fallback: TextEncodingName,
+): TextEncodingName {
+  if (text === undefined) return fallback;
+  try {
+    return parseTextEncoding(text);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
+}
+
+/**
+ * The flags of `chat` in both `tcp.ts` and `udp.ts` (the same on purpose): `--listen`,
+ * `--host`, `--port` and `--encoding`, for {@linkcode parseOptions}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CHAT_OPTIONS, parseOptions } from "./_cli_args.ts";
+ * const { values } = parseOptions("chat", ["--listen", "--port", "0"], CHAT_OPTIONS);
+ * assert.deepEqual({ ...values }, { listen: true, port: "0" });
+ * ```
+ */
+export const CHAT_OPTIONS = {
+  listen: { type: "boolean" },
+  host: { type: "string" },
+  port: { type: "string" },
+  encoding: { type: "string" },
+} as const;

@@ -7,13 +7,17 @@
 
 import { encodeRequest } from "../lib/tcp/frame.ts";
 import { DEFAULT_TCP_PORT, formatTcpUrl, parseTcpUrl } from "../lib/tcp/url.ts";
-import { parseTextEncoding, type TextEncodingName } from "../lib/text/encoding.ts";
+import type { TextEncodingName } from "../lib/text/encoding.ts";
 import {
+  CHAT_OPTIONS,
   parseAddress,
+  parseEncoding,
   parseHost,
   parseOptions,
   parsePort,
   parseSeconds,
+  parseSubcommand,
+  rejectExtraOperands,
   UsageError,
 } from "./_cli_args.ts";
 
@@ -96,23 +100,10 @@ const ECHO_OPTIONS = {
   quiet: { type: "boolean", short: "q" },
 } as const;
 
-const CHAT_OPTIONS = {
-  listen: { type: "boolean" },
-  host: { type: "string" },
-  port: { type: "string" },
-  encoding: { type: "string" },
-} as const;
-
-function noMore(positionals: string[], allowed: number): void {
-  if (positionals.length > allowed) {
-    throw new UsageError(`Unexpected argument: ${JSON.stringify(positionals[allowed])}`);
-  }
-}
-
 function serveCommand(args: string[]): TcpCommand {
   const { values, positionals } = parseOptions("serve", args, SERVE_OPTIONS);
   if (positionals.length === 0) throw new UsageError("Missing <root>: serve <root>");
-  noMore(positionals, 1);
+  rejectExtraOperands(positionals, 1);
   const root = positionals[0];
   if (root === "") throw new UsageError("<root> must not be empty");
   return {
@@ -186,7 +177,7 @@ function getCommand(args: string[]): TcpCommand {
   if (positionals.length === 0) throw new UsageError("Missing <host:port> and <name>, or <url>");
   const { url, address, name } = getSource(positionals);
   const operands = /^tcp:\/\//i.test(positionals[0]) ? 1 : 2;
-  noMore(positionals, operands + 1);
+  rejectExtraOperands(positionals, operands + 1);
   const output = positionals[operands];
   if (output === "") throw new UsageError("[output] must not be empty");
   return {
@@ -202,7 +193,7 @@ function getCommand(args: string[]): TcpCommand {
 
 function echoCommand(args: string[]): TcpCommand {
   const { values, positionals } = parseOptions("echo", args, ECHO_OPTIONS);
-  noMore(positionals, 0);
+  rejectExtraOperands(positionals, 0);
   return {
     command: "echo",
     hostname: parseHost("--host", values.host, "0.0.0.0"),
@@ -214,16 +205,9 @@ function echoCommand(args: string[]): TcpCommand {
 
 function chatCommand(args: string[]): TcpCommand {
   const { values, positionals } = parseOptions("chat", args, CHAT_OPTIONS);
-  let encoding: TextEncodingName = "utf-8";
-  if (values.encoding !== undefined) {
-    try {
-      encoding = parseTextEncoding(values.encoding);
-    } catch (error) {
-      throw new UsageError(`--${(error as Error).message}`);
-    }
-  }
+  const encoding = parseEncoding(values.encoding, "utf-8");
   if (values.listen) {
-    noMore(positionals, 0);
+    rejectExtraOperands(positionals, 0);
     return {
       command: "chat",
       listen: true,
@@ -238,7 +222,7 @@ function chatCommand(args: string[]): TcpCommand {
     );
   }
   if (positionals.length === 0) throw new UsageError("Missing <host:port> (or give --listen)");
-  noMore(positionals, 1);
+  rejectExtraOperands(positionals, 1);
   return {
     command: "chat",
     listen: false,
@@ -268,20 +252,7 @@ const COMMANDS: Record<string, (args: string[]) => TcpCommand> = {
  * ```
  */
 export function parseTcpCommandLine(args: readonly string[]): TcpCommand {
-  const end = args.indexOf("--");
-  if ((end === -1 ? args : args.slice(0, end)).some((arg) => arg === "--help" || arg === "-h")) {
-    return { command: "help" };
-  }
-  const [first, ...rest] = args;
-  const names = Object.keys(COMMANDS).join(", ");
-  if (first === undefined) throw new UsageError(`Missing command: expected ${names}`);
-  if (first === "help" && rest.length === 0) return { command: "help" };
-  if (Object.hasOwn(COMMANDS, first)) return COMMANDS[first](rest);
-  throw new UsageError(
-    first.startsWith("-")
-      ? `Expected a command (${names}) before ${JSON.stringify(first)}`
-      : `Unknown command ${JSON.stringify(first)}: expected ${names}`,
-  );
+  return parseSubcommand(args, COMMANDS);
 }
 
 /**

@@ -1,20 +1,24 @@
 /**
- * Arguments of the `udp` command line: the argument vector to a {@linkcode UdpCommand}, the
- * usage text, and the line printed for a received datagram. Pure (no `Deno`), so it is tested
- * without permissions.
+ * Arguments of the `udp` command line: the argument vector to a {@linkcode UdpCommand} and the
+ * line printed for a received datagram (the usage text is in `_udp_usage.ts`). Pure (no
+ * `Deno`), so it is tested without permissions.
  *
  * @module
  */
 
 import { showControlCharacters } from "../lib/text/visible.ts";
-import { encodeText, parseTextEncoding, type TextEncodingName } from "../lib/text/encoding.ts";
+import { encodeText, type TextEncodingName } from "../lib/text/encoding.ts";
 import { encodeIpmsg, IPMSG_COMMAND, IPMSG_PORT } from "../lib/udp_tools/ipmsg.ts";
 import {
+  CHAT_OPTIONS,
   parseAddress,
+  parseEncoding,
   parseHost,
   parseOptions,
   parsePort,
   parseSeconds,
+  parseSubcommand,
+  rejectExtraOperands,
   UsageError,
 } from "./_cli_args.ts";
 import { formatHostPort } from "./_cli.ts";
@@ -123,34 +127,12 @@ const SEND_OPTIONS = {
   count: { type: "string" },
 } as const;
 
-const CHAT_OPTIONS = {
-  listen: { type: "boolean" },
-  host: { type: "string" },
-  port: { type: "string" },
-  encoding: { type: "string" },
-} as const;
-
 const IPMSG_OPTIONS = {
   port: { type: "string" },
   user: { type: "string" },
   "from-host": { type: "string" },
   encoding: { type: "string" },
 } as const;
-
-function noMore(positionals: string[], allowed: number): void {
-  if (positionals.length > allowed) {
-    throw new UsageError(`Unexpected argument: ${JSON.stringify(positionals[allowed])}`);
-  }
-}
-
-function encodingOption(text: string | undefined, fallback: TextEncodingName): TextEncodingName {
-  if (text === undefined) return fallback;
-  try {
-    return parseTextEncoding(text);
-  } catch (error) {
-    throw new UsageError(`--${(error as Error).message}`);
-  }
-}
 
 function countOption(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -185,7 +167,7 @@ function echoCommand(args: string[]): UdpCommand {
     port: { type: "string" },
     quiet: { type: "boolean", short: "q" },
   });
-  noMore(positionals, 0);
+  rejectExtraOperands(positionals, 0);
   return {
     command: "echo",
     hostname: parseHost("--host", values.host, "0.0.0.0"),
@@ -196,8 +178,8 @@ function echoCommand(args: string[]): UdpCommand {
 
 function listenCommand(args: string[]): UdpCommand {
   const { values, positionals } = parseOptions("listen", args, LISTEN_OPTIONS);
-  noMore(positionals, 0);
-  const encoding = encodingOption(values.encoding, "utf-8");
+  rejectExtraOperands(positionals, 0);
+  const encoding = parseEncoding(values.encoding, "utf-8");
   if (values.reply !== undefined) encodeOperand("--reply", values.reply, encoding);
   return {
     command: "listen",
@@ -216,10 +198,10 @@ function sendCommand(args: string[]): UdpCommand {
       positionals.length === 0 ? "Missing <host:port> and <text>" : "Missing <text>",
     );
   }
-  noMore(positionals, 2);
+  rejectExtraOperands(positionals, 2);
   const [address, text] = positionals;
   const to = parseAddress("<host:port>", address);
-  const encoding = encodingOption(values.encoding, "utf-8");
+  const encoding = parseEncoding(values.encoding, "utf-8");
   return {
     command: "send",
     to,
@@ -235,9 +217,9 @@ function sendCommand(args: string[]): UdpCommand {
 
 function chatCommand(args: string[]): UdpCommand {
   const { values, positionals } = parseOptions("chat", args, CHAT_OPTIONS);
-  const encoding = encodingOption(values.encoding, "utf-8");
+  const encoding = parseEncoding(values.encoding, "utf-8");
   if (values.listen) {
-    noMore(positionals, 0);
+    rejectExtraOperands(positionals, 0);
     return {
       command: "chat",
       local: {
@@ -248,7 +230,7 @@ function chatCommand(args: string[]): UdpCommand {
     };
   }
   if (positionals.length === 0) throw new UsageError("Missing <host:port> (or give --listen)");
-  noMore(positionals, 1);
+  rejectExtraOperands(positionals, 1);
   return {
     command: "chat",
     local: {
@@ -265,7 +247,7 @@ function ipmsgCommand(args: string[]): UdpCommand {
   if (positionals.length < 2) {
     throw new UsageError(positionals.length === 0 ? "Missing <host> and <text>" : "Missing <text>");
   }
-  noMore(positionals, 2);
+  rejectExtraOperands(positionals, 2);
   const [host, text] = positionals;
   const port = values.port === undefined ? IPMSG_PORT : Number(values.port);
   if (
@@ -283,7 +265,7 @@ function ipmsgCommand(args: string[]): UdpCommand {
     }
   }
   if (text.includes("\0")) throw new UsageError("<text> must not contain NUL");
-  const encoding = encodingOption(values.encoding, "gbk");
+  const encoding = parseEncoding(values.encoding, "gbk");
   const sample = { packetNo: 0, user, host: fromHost, command: IPMSG_COMMAND.SENDMSG, text };
   let bytes: Uint8Array;
   try {
@@ -332,20 +314,7 @@ const COMMANDS: Record<string, (args: string[]) => UdpCommand> = {
  * @returns The command to run.
  */
 export function parseUdpCommandLine(args: readonly string[]): UdpCommand {
-  const end = args.indexOf("--");
-  if ((end === -1 ? args : args.slice(0, end)).some((arg) => arg === "--help" || arg === "-h")) {
-    return { command: "help" };
-  }
-  const [first, ...rest] = args;
-  const names = Object.keys(COMMANDS).join(", ");
-  if (first === undefined) throw new UsageError(`Missing command: expected ${names}`);
-  if (first === "help" && rest.length === 0) return { command: "help" };
-  if (Object.hasOwn(COMMANDS, first)) return COMMANDS[first](rest);
-  throw new UsageError(
-    first.startsWith("-")
-      ? `Expected a command (${names}) before ${JSON.stringify(first)}`
-      : `Unknown command ${JSON.stringify(first)}: expected ${names}`,
-  );
+  return parseSubcommand(args, COMMANDS);
 }
 
 /**
@@ -365,70 +334,4 @@ export function parseUdpCommandLine(args: readonly string[]): UdpCommand {
  */
 export function formatReceived(from: { hostname: string; port: number }, text: string): string {
   return `${formatHostPort(from)}: ${showControlCharacters(text)}\n`;
-}
-
-/**
- * The help text.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { udpUsage } from "./_udp_args.ts";
- * assert.ok(udpUsage().includes("udp.ts ipmsg  <host> <text>"));
- * ```
- *
- * @returns The text, ending with a line feed.
- */
-export function udpUsage(): string {
-  return `udp.ts: UDP tools: echo server, listener, sender (broadcast too), chat, IP Messenger
-
-Usage:
-  udp.ts echo   [--host H] [--port P] [--quiet]
-  udp.ts listen [--host H] [--port P] [--encoding E] [--reply TEXT] [--count N]
-  udp.ts send   <host:port> <text> [--encoding E] [--wait S] [--count N] [--host H] [--port P]
-  udp.ts chat   <host:port> [--host H] [--port P] [--encoding E]
-  udp.ts chat   --listen [--host H] [--port P] [--encoding E]
-  udp.ts ipmsg  <host> <text> [--port P] [--user U] [--from-host NAME] [--encoding E]
-
-echo    Sends every datagram back to its sender, byte for byte (RFC 862); one line per
-        datagram on stderr unless --quiet.
-listen  Prints each datagram as "HOST:PORT: TEXT" (control characters shown as \\xHH);
-        with --reply, answers each sender with TEXT (so "send" to a broadcast address sees
-        who is there).
-send    Sends <text> as one datagram to <host:port> ([v6]:port for IPv6). The host may be
-        "<broadcast>" (255.255.255.255, this link) or a directed broadcast address such as
-        192.168.1.255. Then prints the replies as listen does, for --wait seconds; says
-        "no replies" on stderr when none came.
-chat    Each line typed on stdin goes to the peer as one datagram (without the line feed)
-        while the datagrams that arrive are printed as listen does; end of stdin ends it.
-        With --listen: waits for peers and answers whoever spoke last.
-ipmsg   Sends one IP Messenger / Feiq message (IPMSG_SENDMSG) to <host> on UDP port 2425;
-        <host> may be "<broadcast>". Prints nothing when sent.
-
-Servers (echo, listen, chat --listen) print "listening on HOST:PORT" on stdout when ready;
-SIGINT or SIGTERM stops them.
-
-Options:
-  --host H             Address to listen on (default 0.0.0.0; "::" for IPv6); send and chat
-                       <host:port>: local address to bind (default: chosen for the peer)
-  --port P             Port to listen on; 0 picks a free one (default: echo ${DEFAULT_ECHO_PORT}, listen
-                       ${DEFAULT_LISTEN_PORT}, chat --listen ${DEFAULT_CHAT_PORT}); send and chat <host:port>: local port
-                       (default 0); ipmsg: the destination port (default ${IPMSG_PORT})
-  --encoding E         Text encoding on the wire: utf-8, gbk or gb18030 (default utf-8; ipmsg
-                       gbk)
-  --reply TEXT         listen: answer each datagram with TEXT
-  --count N            listen: stop after N datagrams; send: stop after N replies
-  --wait S             send: seconds to wait for replies (default ${DEFAULT_WAIT_MS / 1000})
-  --user U             ipmsg: user name sent (default ${DEFAULT_IPMSG_NAME})
-  --from-host NAME     ipmsg: host name sent (default ${DEFAULT_IPMSG_NAME})
-  -q, --quiet          echo: no line per datagram
-  -h, --help           Show this help
-
-Exit status:
-  0    Done; send: with or without replies; servers: stopped by SIGINT or SIGTERM
-  1    Could not listen, resolve the host or send (no route, say)
-  2    Usage error: unknown command or option, missing or extra argument, bad number,
-       address or encoding, text the encoding cannot write
-  130  send, chat <host:port>: interrupted by SIGINT (143: by SIGTERM)
-`;
 }

@@ -6,8 +6,8 @@ import {
   DEFAULT_WAIT_MS,
   formatReceived,
   parseUdpCommandLine,
-  udpUsage,
 } from "./_udp_args.ts";
+import { udpUsage } from "./_udp_usage.ts";
 import { UsageError } from "./_cli_args.ts";
 
 function usageError(args: string[], message: string): void {

@@ -25,43 +25,19 @@ import { formatTcpRequest } from "../lib/tcp/request_log.ts";
 import { serveTcpFiles } from "../lib/tcp/server.ts";
 import { readLines } from "../lib/text/lines.ts";
 import { localBaseName, parseTcpCommandLine, type TcpCommand, tcpUsage } from "./_tcp_args.ts";
-import { UsageError } from "./_cli_args.ts";
 import {
   enterUserFolder,
   err,
   formatHostPort,
+  interruptible,
+  listen,
   onStopSignal,
   out,
-  type StopSignal,
+  reportFailure,
+  stopSignal,
 } from "./_cli.ts";
 
 type Command<K extends TcpCommand["command"]> = Extract<TcpCommand, { command: K }>;
-
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
-/** Starts a server, saying where it could not listen; prints the listening line. */
-function listen<T extends { addr: Deno.NetAddr }>(
-  where: { hostname: string; port: number },
-  start: () => T,
-): T {
-  let server: T;
-  try {
-    server = start();
-  } catch (error) {
-    throw new Error(`Cannot listen on ${formatHostPort(where)}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  out(`listening on ${formatHostPort(server.addr)}\n`);
-  return server;
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function stopSignal(): Promise<void> {
-  const { promise, resolve } = Promise.withResolvers<void>();
-  onStopSignal(() => resolve());
-  return promise;
-}
 
 async function serve(cmd: Command<"serve">): Promise<number> {
   let isDirectory = false;
@@ -71,7 +47,7 @@ async function serve(cmd: Command<"serve">): Promise<number> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   if (!isDirectory) throw new Error(`Root ${JSON.stringify(cmd.root)} is not a directory`);
-  const server = listen(cmd, () =>
+  const server = await listen(cmd, () =>
     serveTcpFiles({
       root: cmd.root,
       hostname: cmd.hostname,
@@ -95,28 +71,6 @@ async function resolveOutput(output: string, name: string): Promise<string> {
   return output;
 }
 
-/** Runs a client action that SIGINT/SIGTERM abort; returns 130/143 when one did. */
-async function interruptible(
-  action: (signal: AbortSignal) => Promise<number>,
-  report: boolean,
-): Promise<number> {
-  const controller = new AbortController();
-  let stoppedBy: StopSignal | undefined;
-  const stopListening = onStopSignal((signal) => {
-    stoppedBy = signal;
-    controller.abort(new Error(`Interrupted by ${signal}`));
-  });
-  try {
-    return await action(controller.signal);
-  } catch (error) {
-    if (!stoppedBy) throw error;
-    if (report) err(`error: ${(error as Error).message}\n`);
-    return SIGNAL_EXIT[stoppedBy];
-  } finally {
-    stopListening();
-  }
-}
-
 function get(cmd: Command<"get">): Promise<number> {
   return interruptible(async (signal) => {
     const target = cmd.output === "-"
@@ -124,7 +78,7 @@ function get(cmd: Command<"get">): Promise<number> {
       : await resolveOutput(cmd.output, cmd.name);
     await tcpGet(cmd.url, target, { raw: cmd.raw, timeoutMs: cmd.timeoutMs, signal });
     return 0;
-  }, true);
+  });
 }
 
 function describeEcho(record: TcpEchoRecord): string {
@@ -134,7 +88,7 @@ function describeEcho(record: TcpEchoRecord): string {
 }
 
 async function echo(cmd: Command<"echo">): Promise<number> {
-  const server = listen(cmd, () =>
+  const server = await listen(cmd, () =>
     serveTcpEcho({
       hostname: cmd.hostname,
       port: cmd.port,
@@ -149,7 +103,7 @@ async function echo(cmd: Command<"echo">): Promise<number> {
 const printLine = (line: string) => out(`${showControlCharacters(line)}\n`);
 
 async function chatListen(cmd: Command<"chat">): Promise<number> {
-  const server = listen(cmd, () =>
+  const server = await listen(cmd, () =>
     serveTcpChat({
       input: readLines(Deno.stdin.readable),
       onLine: printLine,
@@ -178,7 +132,7 @@ function chat(cmd: Command<"chat">): Promise<number> {
     });
     if (endedBy === "peer") err(`peer ${peer} left\n`);
     return 0;
-  }, false);
+  }, { report: false });
 }
 
 /** One line for a failure: the library's message, or what a socket error means. */
@@ -209,10 +163,7 @@ async function main(args: string[]): Promise<number> {
         return await chat(cmd);
     }
   } catch (error) {
-    const usage = error instanceof UsageError;
-    err(`error: ${cmd ? describe(error, cmd) : (error as Error).message}\n`);
-    if (usage) err("Run with --help for usage.\n");
-    return usage ? 2 : 1;
+    return cmd ? reportFailure(error, describe(error, cmd)) : reportFailure(error);
   }
 }
 

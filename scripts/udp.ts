@@ -21,37 +21,21 @@ import { sendBroadcast } from "../lib/udp_tools/broadcast.ts";
 import { openUdpChat, type UdpChat, UdpNoPeerError } from "../lib/udp_tools/chat.ts";
 import { serveUdpEcho, type UdpEchoDatagram } from "../lib/udp_tools/echo.ts";
 import { encodeIpmsg, IPMSG_COMMAND } from "../lib/udp_tools/ipmsg.ts";
-import { formatReceived, parseUdpCommandLine, type UdpCommand, udpUsage } from "./_udp_args.ts";
-import { UsageError } from "./_cli_args.ts";
-import { err, formatHostPort, onStopSignal, out, type StopSignal } from "./_cli.ts";
+import { formatReceived, parseUdpCommandLine, type UdpCommand } from "./_udp_args.ts";
+import { udpUsage } from "./_udp_usage.ts";
+import {
+  err,
+  formatHostPort,
+  interruptible,
+  listen,
+  onStopSignal,
+  out,
+  reportFailure,
+  SIGNAL_EXIT,
+  stopSignal,
+} from "./_cli.ts";
 
 type Command<K extends UdpCommand["command"]> = Extract<UdpCommand, { command: K }>;
-
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
-/** Opens a server socket, saying where it could not listen; prints the listening line. */
-async function listen<T extends { addr: Deno.NetAddr }>(
-  where: { hostname: string; port: number },
-  start: () => T | Promise<T>,
-): Promise<T> {
-  let server: T;
-  try {
-    server = await start();
-  } catch (error) {
-    throw new Error(`Cannot listen on ${formatHostPort(where)}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  out(`listening on ${formatHostPort(server.addr)}\n`);
-  return server;
-}
-
-/** Resolves with the first SIGINT or SIGTERM. */
-function stopSignal(): Promise<StopSignal> {
-  const { promise, resolve } = Promise.withResolvers<StopSignal>();
-  onStopSignal(resolve);
-  return promise;
-}
 
 function describeEcho({ from, bytes, error }: UdpEchoDatagram): string {
   const what = error === undefined ? "echoed" : "not echoed";
@@ -91,25 +75,6 @@ async function listenCommand(cmd: Command<"listen">): Promise<number> {
     chat.close();
   }
   return 0;
-}
-
-/** Runs a client action that SIGINT/SIGTERM abort; returns 130/143 when one did. */
-async function interruptible(action: (signal: AbortSignal) => Promise<number>): Promise<number> {
-  const controller = new AbortController();
-  let stoppedBy: StopSignal | undefined;
-  const stopListening = onStopSignal((signal) => {
-    stoppedBy = signal;
-    controller.abort(new Error(`Interrupted by ${signal}`));
-  });
-  try {
-    return await action(controller.signal);
-  } catch (error) {
-    if (!stoppedBy) throw error;
-    err(`error: ${(error as Error).message}\n`);
-    return SIGNAL_EXIT[stoppedBy];
-  } finally {
-    stopListening();
-  }
 }
 
 function send(cmd: Command<"send">): Promise<number> {
@@ -200,10 +165,7 @@ async function main(args: string[]): Promise<number> {
         return await ipmsg(cmd);
     }
   } catch (error) {
-    const usage = error instanceof UsageError;
-    err(`error: ${(error as Error).message}\n`);
-    if (usage) err("Run with --help for usage.\n");
-    return usage ? 2 : 1;
+    return reportFailure(error);
   }
 }
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { parseIpv4Address } from "../ip/ipv4.ts";
+import { splitUrlAuthority, urlHostProblem } from "../ip/url_host.ts";
 import { MAX_NAME_BYTES } from "./frame.ts";
 
 /** The port of a TCP file server when a URL or command line names none. */
@@ -29,51 +29,11 @@ export interface TcpUrl {
 
 /** RFC 3986 pchar plus `/`. */
 const NAME_RE = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
-const LABEL_RE = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
-const HEX_GROUP_RE = /^[0-9A-Fa-f]{1,4}$/;
 const encoder = new TextEncoder();
 
 function invalid(text: string, reason: string, cause?: unknown): TypeError {
   const message = `Invalid TCP URL ${JSON.stringify(text)}: ${reason}`;
   return cause === undefined ? new TypeError(message) : new TypeError(message, { cause });
-}
-
-function isIpv4(text: string): boolean {
-  try {
-    parseIpv4Address(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isIpv6(text: string): boolean {
-  const halves = text.split("::");
-  if (halves.length > 2) return false;
-  const groups = halves.flatMap((half) => (half === "" ? [] : half.split(":")));
-  const last = groups.at(-1);
-  const v4 = last !== undefined && last.includes(".");
-  if (v4 && !isIpv4(last)) return false;
-  const hex = v4 ? groups.slice(0, -1) : groups;
-  if (!hex.every((group) => HEX_GROUP_RE.test(group))) return false;
-  const count = hex.length + (v4 ? 2 : 0);
-  return halves.length === 2 ? count <= 7 : count === 8;
-}
-
-/** Why `host` (without brackets) is not a usable host, or `undefined` when it is. */
-function hostProblem(host: string): string | undefined {
-  if (host === "") return "the host is empty";
-  if (host.includes(":")) {
-    return isIpv6(host) ? undefined : `${JSON.stringify(host)} is not a valid IPv6 address`;
-  }
-  if (/^[0-9.]+$/.test(host)) {
-    return isIpv4(host) ? undefined : `${JSON.stringify(host)} is not a valid IPv4 address`;
-  }
-  const labels = (host.endsWith(".") ? host.slice(0, -1) : host).split(".");
-  if (host.length > 254 || !labels.every((label) => LABEL_RE.test(label))) {
-    return `${JSON.stringify(host)} is not a valid host name`;
-  }
-  return undefined;
 }
 
 /** Why `name` cannot be requested, or `undefined` when it can. */
@@ -88,37 +48,15 @@ function nameProblem(name: string): string | undefined {
 }
 
 function parseAuthority(text: string, authority: string): { hostname: string; port: number } {
-  if (authority.includes("@")) throw invalid(text, "user information is not allowed");
-  let host: string;
-  let portText: string | undefined;
-  if (authority.startsWith("[")) {
-    const close = authority.indexOf("]");
-    if (close === -1) throw invalid(text, `"[" of the IPv6 address has no "]"`);
-    host = authority.slice(1, close);
-    if (!host.includes(":")) {
-      throw invalid(text, `${JSON.stringify(host)} in brackets is not an IPv6 address`);
-    }
-    const after = authority.slice(close + 1);
-    if (after !== "" && !after.startsWith(":")) {
-      throw invalid(text, `unexpected ${JSON.stringify(after)} after the IPv6 address`);
-    }
-    if (after !== "") portText = after.slice(1);
-  } else {
-    const colon = authority.indexOf(":");
-    if (colon !== -1 && authority.indexOf(":", colon + 1) !== -1) {
-      throw invalid(text, "an IPv6 address must be in square brackets");
-    }
-    host = colon === -1 ? authority : authority.slice(0, colon);
-    if (colon !== -1) portText = authority.slice(colon + 1);
-  }
-  const problem = hostProblem(host);
-  if (problem !== undefined) throw invalid(text, problem);
-  if (portText === undefined) return { hostname: host, port: DEFAULT_TCP_PORT };
+  const split = splitUrlAuthority(authority);
+  if ("problem" in split) throw invalid(text, split.problem);
+  const { hostname, port: portText } = split;
+  if (portText === undefined) return { hostname, port: DEFAULT_TCP_PORT };
   const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 1 && port <= 65535)) {
     throw invalid(text, `the port must be 1 to 65535, got ${JSON.stringify(portText)}`);
   }
-  return { hostname: host, port };
+  return { hostname, port };
 }
 
 /**
@@ -197,7 +135,7 @@ export function formatTcpUrl(url: TcpUrl): string {
     ? "it is not a string"
     : hostname.startsWith("[")
     ? "give IPv6 addresses without brackets"
-    : hostProblem(hostname);
+    : urlHostProblem(hostname);
   if (badHost !== undefined) {
     throw new TypeError(
       `Cannot format TCP URL: hostname ${JSON.stringify(hostname)} is invalid: ${badHost}`,

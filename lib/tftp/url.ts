@@ -14,6 +14,8 @@
  * @module
  */
 
+import { splitUrlAuthority, urlHostProblem } from "../ip/url_host.ts";
+
 /** A parsed TFTP URI. */
 export interface TftpUrl {
   /** Host name, IPv4 address, or IPv6 address without brackets (zone as `fe80::1%eth0`). */
@@ -30,61 +32,10 @@ export interface TftpUrl {
 const DEFAULT_PORT = 69;
 /** RFC 3986 pchar without `;` (it starts the mode parameter), plus `/`. */
 const PATH_RE = /^(?:[A-Za-z0-9\-._~!$&'()*+,=:@/]|%[0-9A-Fa-f]{2})*$/;
-const HEX_GROUP_RE = /^[0-9A-Fa-f]{1,4}$/;
-const ZONE_RE = /^[A-Za-z0-9\-._~]+$/;
-const LABEL_RE = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 
 function invalid(text: string, reason: string, cause?: unknown): TypeError {
   const message = `Invalid TFTP URL ${JSON.stringify(text)}: ${reason}`;
   return cause === undefined ? new TypeError(message) : new TypeError(message, { cause });
-}
-
-function isIpv4(text: string): boolean {
-  const parts = text.split(".");
-  return parts.length === 4 &&
-    parts.every((p) => /^(?:0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
-}
-
-function isIpv6(text: string): boolean {
-  const halves = text.split("::");
-  if (halves.length > 2) return false;
-  const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
-  let count = 0;
-  for (const [sideIndex, side] of groups.entries()) {
-    for (const [index, group] of side.entries()) {
-      const isLast = sideIndex === groups.length - 1 && index === side.length - 1;
-      if (isLast && group.includes(".")) {
-        if (!isIpv4(group)) return false; // an embedded IPv4 address ends the address
-        count += 2;
-      } else if (HEX_GROUP_RE.test(group)) {
-        count += 1;
-      } else {
-        return false;
-      }
-    }
-  }
-  return halves.length === 2 ? count <= 7 : count === 8;
-}
-
-/** Why `host` (no brackets) is not a usable host, or `undefined` when it is. */
-function checkHostname(host: string): string | undefined {
-  if (host === "") return "the host is empty";
-  if (host.includes(":")) {
-    const [address, zone, ...extra] = host.split("%");
-    if (!isIpv6(address)) return `${JSON.stringify(address)} is not a valid IPv6 address`;
-    if (zone !== undefined && (extra.length > 0 || !ZONE_RE.test(zone))) {
-      return `${JSON.stringify(zone)} is not a valid IPv6 zone`;
-    }
-    return undefined;
-  }
-  if (/^[0-9.]+$/.test(host)) {
-    return isIpv4(host) ? undefined : `${JSON.stringify(host)} is not a valid IPv4 address`;
-  }
-  const labels = (host.endsWith(".") ? host.slice(0, -1) : host).split(".");
-  if (host.length > 254 || !labels.every((label) => LABEL_RE.test(label))) {
-    return `${JSON.stringify(host)} is not a valid host name`;
-  }
-  return undefined;
 }
 
 function checkPath(path: string): string | undefined {
@@ -97,36 +48,9 @@ function checkPath(path: string): string | undefined {
 }
 
 function parseHost(text: string, authority: string): { hostname: string; port: number } {
-  if (authority.includes("@")) throw invalid(text, "user information is not allowed");
-  let host: string;
-  let portText: string | undefined;
-  if (authority.startsWith("[")) {
-    const close = authority.indexOf("]");
-    if (close === -1) throw invalid(text, `"[" of the IPv6 address has no "]"`);
-    const inner = authority.slice(1, close);
-    const zoneAt = inner.indexOf("%");
-    if (zoneAt !== -1 && !inner.startsWith("%25", zoneAt)) {
-      throw invalid(text, `the IPv6 zone must be written as "%25zone"`);
-    }
-    host = zoneAt === -1 ? inner : `${inner.slice(0, zoneAt)}%${inner.slice(zoneAt + 3)}`;
-    if (!host.includes(":")) {
-      throw invalid(text, `${JSON.stringify(inner)} in brackets is not an IPv6 address`);
-    }
-    const after = authority.slice(close + 1);
-    if (after !== "" && !after.startsWith(":")) {
-      throw invalid(text, `unexpected ${JSON.stringify(after)} after the IPv6 address`);
-    }
-    if (after !== "") portText = after.slice(1);
-  } else {
-    const colon = authority.indexOf(":");
-    if (colon !== -1 && authority.indexOf(":", colon + 1) !== -1) {
-      throw invalid(text, "an IPv6 address must be in square brackets");
-    }
-    host = colon === -1 ? authority : authority.slice(0, colon);
-    if (colon !== -1) portText = authority.slice(colon + 1);
-  }
-  const hostProblem = checkHostname(host);
-  if (hostProblem !== undefined) throw invalid(text, hostProblem);
+  const split = splitUrlAuthority(authority, { zone: true });
+  if ("problem" in split) throw invalid(text, split.problem);
+  const { hostname, port: portText } = split;
   let port = DEFAULT_PORT;
   if (portText !== undefined) {
     if (!/^[0-9]{1,10}$/.test(portText)) {
@@ -140,7 +64,7 @@ function parseHost(text: string, authority: string): { hostname: string; port: n
       throw invalid(text, `port must be between 1 and 65535, got ${port}`);
     }
   }
-  return { hostname: host, port };
+  return { hostname, port };
 }
 
 function parseMode(text: string, params: string[]): "octet" | "netascii" {
@@ -220,7 +144,7 @@ export function formatTftpUrl(url: TftpUrl): string {
     ? "it is not a string"
     : hostname.startsWith("[")
     ? "give IPv6 addresses without brackets"
-    : checkHostname(hostname);
+    : urlHostProblem(hostname, { zone: true });
   if (hostProblem !== undefined) {
     throw new TypeError(
       `Cannot format TFTP URL: hostname ${JSON.stringify(hostname)} is invalid: ${hostProblem}`,
