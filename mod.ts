@@ -46,3 +46,4 @@ export * from "./lib/tcp/chat.ts";
 export * from "./lib/tcp/chat_server.ts";
 export * from "./lib/udp_tools/mod.ts";
 export * from "./lib/conformance/mod.ts";
+export * from "./lib/jobs/mod.ts";

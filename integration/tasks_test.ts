@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { CHILD_ENV } from "./_fixture.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-const COMMANDS = ["tftp", "tcp", "udp", "ip", "impair", "conformance"] as const;
+const COMMANDS = ["tftp", "tcp", "udp", "ip", "impair", "conformance", "jobs"] as const;
 
 Deno.test("every command task starts with its own permissions and prints its usage", async (t) => {
   const config = JSON.parse(await Deno.readTextFile(join(REPO, "deno.json")));

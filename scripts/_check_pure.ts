@@ -16,6 +16,17 @@ const PURE_FILES = [
   "lib/pcap/format.ts",
   "lib/pcap/_ip.ts",
   "lib/conformance/check.ts",
+  "lib/jobs/types.ts",
+  "lib/jobs/config.ts",
+  "lib/jobs/_config_check.ts",
+  "lib/jobs/_config_error.ts",
+  "lib/jobs/_config_job.ts",
+  "lib/jobs/_config_schedule.ts",
+  "lib/jobs/_jsonc.ts",
+  "lib/jobs/template.ts",
+  "lib/jobs/backoff.ts",
+  "lib/jobs/schedule.ts",
+  "lib/jobs/scheduler.ts",
   "lib/conformance/report.ts",
   "lib/conformance/report_json.ts",
   "lib/conformance/report_junit.ts",
@@ -27,7 +38,7 @@ const PURE_FILES = [
   "lib/tcp/errors.ts",
 ];
 const FORBIDDEN =
-  /\bDeno\.|\bsetTimeout\b|\bsetInterval\b|\bDate\.now\b|\bperformance\.now\b|\bMath\.random\b|\bnew Date\(/;
+  /\bDeno\.|\bsetTimeout\b|\bsetInterval\b|\bDate\.now\b|\bperformance\.now\b|\bMath\.random\b|\bnew Date\(\s*\)|\bDate\(\s*\)/;
 
 async function* sources(): AsyncGenerator<string> {
   for (const dir of PURE) {
