@@ -18,7 +18,7 @@
 import { resolve } from "node:path";
 import { JobsConfigError } from "../lib/jobs/config.ts";
 import { loadJobsConfig } from "../lib/jobs/load.ts";
-import { formatJobLogLine, lastResults, readJobLog } from "../lib/jobs/log.ts";
+import { appendJobLog, formatJobLogLine, lastResults, readJobLog } from "../lib/jobs/log.ts";
 import { runJob } from "../lib/jobs/run_job.ts";
 import { runScheduler } from "../lib/jobs/run_loop.ts";
 import { nextRunTimes } from "../lib/jobs/schedule.ts";
@@ -223,6 +223,21 @@ async function run(cmd: Command<"run">): Promise<number> {
         const at = new Date();
         const timezone = specs.get(event.job)?.timezone ?? "UTC";
         print(formatRunEvent(event, at, timezone), runEventJson(event, at));
+        // A run that did not happen is in the log too (attempt 0), so `status` and the
+        // history tell "skipped because the previous run was still going" from "never due".
+        if (event.type === "skip") {
+          appendJobLog(logPath(config), {
+            type: "attempt",
+            job: event.job,
+            scheduled: event.scheduled.toISOString(),
+            attempt: 0,
+            start: at.toISOString(),
+            end: at.toISOString(),
+            bytes: 0,
+            status: "skipped",
+            error: event.reason,
+          }).catch(warnLog);
+        }
       },
       runJob: async (job, scheduled, signal) => {
         running++;

@@ -94,7 +94,12 @@ function recordProblem(value: unknown): string | undefined {
     ["type", r.type === "attempt"],
     ["job", isString(r.job) && r.job !== ""],
     ["scheduled", isTime(r.scheduled)],
-    ["attempt", isCount(r.attempt) && (r.attempt as number) >= 1],
+    [
+      "attempt",
+      // 0: a run skipped without an attempt (the previous run was still going).
+      isCount(r.attempt) && ((r.attempt as number) >= 1 ||
+        (r.attempt === 0 && r.status === "skipped")),
+    ],
     ["start", isTime(r.start)],
     ["end", isTime(r.end)],
     ["bytes", isCount(r.bytes)],

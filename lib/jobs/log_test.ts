@@ -84,6 +84,8 @@ Deno.test("parseJobLog skips a torn last line and bad lines, and counts them", (
     { line: 12, reason: "not JSON (a torn or damaged line)" },
   ]);
   assert.deepEqual(parseJobLog(""), { records: [], skipped: [] });
+  const skip = { ...record({ status: "skipped", error: "previous run still going" }), attempt: 0 };
+  assert.deepEqual(parseJobLog(JSON.stringify(skip)).records, [skip]);
 });
 
 Deno.test("lastResults keeps the last record of each job in first-seen order", () => {

@@ -99,7 +99,7 @@ export interface JobLogRecord {
   readonly job: string;
   /** When the run was due (ISO 8601). */
   readonly scheduled: string;
-  /** 1 for the first attempt of a run. */
+  /** 1 for the first attempt of a run; 0 for a run that was skipped without an attempt. */
   readonly attempt: number;
   /** ISO 8601 start and end of the attempt. */
   readonly start: string;
