@@ -7,14 +7,7 @@
 // transfer, every transfer a task with bounded retries. Disposing it closes every socket and
 // awaits every task. Every wait is bounded by a retry count and a timeout.
 import assert from "node:assert/strict";
-import {
-  decodePacket,
-  encodePacket,
-  OPCODE,
-  type Packet,
-  type RequestPacket,
-  serveTftp,
-} from "../mod.ts";
+import { decodePacket, OPCODE, type Packet, type RequestPacket, serveTftp } from "../mod.ts";
 import type { CheckOutcome, ConformanceCheck } from "../lib/conformance/check.ts";
 import { createCheckContext } from "../lib/conformance/context.ts";
 import { FIXTURES, writeFixtures } from "../lib/conformance/fixtures.ts";
@@ -33,7 +26,7 @@ import wrqBasic from "../lib/conformance/checks/wrq_basic.ts";
 import wrqBoundary from "../lib/conformance/checks/wrq_boundary.ts";
 import wrqDuplicateData from "../lib/conformance/checks/wrq_duplicate_data.ts";
 import wrqTsize from "../lib/conformance/checks/wrq_tsize.ts";
-import { FAST, within } from "./_fixture.ts";
+import { FAST, RawPeer, within } from "./_fixture.ts";
 
 const CHECKS: readonly ConformanceCheck[] = [
   oackOnlyRequested,
@@ -109,44 +102,27 @@ Deno.test("options checks: every one passes against our server", async (t) => {
 
 const SECRET = FIXTURES.get("escape-link.bin").bytes();
 
-/** A UDP socket on 127.0.0.1 with one receive in flight, raced against a timer. */
-class Udp {
-  readonly conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  readonly #buffer = new Uint8Array(65536);
-  #pending?: Promise<{ bytes: Uint8Array; from: Deno.NetAddr } | undefined>;
+/**
+ * A {@linkcode RawPeer} on 127.0.0.1 for the fake server: sends that never throw, a receive
+ * that gives `undefined` on timeout and once closed, and an idempotent close.
+ */
+class Udp extends RawPeer {
   closed = false;
 
-  get port(): number {
-    return (this.conn.addr as Deno.NetAddr).port;
-  }
-
-  async send(packet: Packet | Uint8Array, to: Deno.NetAddr): Promise<void> {
-    if (this.closed) return;
-    const bytes = packet instanceof Uint8Array ? packet : encodePacket(packet);
-    await this.conn.send(bytes, to).catch(() => {});
+  async sendTo(packet: Packet | Uint8Array, to: Deno.NetAddr): Promise<void> {
+    if (!this.closed) await this.send(packet, to).catch(() => {});
   }
 
   /** The next datagram, or `undefined` after `ms` (or once closed). */
-  async receive(ms: number): Promise<{ bytes: Uint8Array; from: Deno.NetAddr } | undefined> {
+  async next(ms: number): Promise<{ bytes: Uint8Array; from: Deno.NetAddr } | undefined> {
     if (this.closed) return undefined;
-    this.#pending ??= this.conn.receive(this.#buffer).then(
-      ([bytes, from]) => ({ bytes: bytes.slice(), from: from as Deno.NetAddr }),
-      () => undefined,
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), ms)));
-    const got = await Promise.race([this.#pending, late]);
-    clearTimeout(timer);
-    if (got === "late") return undefined;
-    this.#pending = undefined;
-    return got;
+    return await this.receiveBytes(ms).catch(() => undefined);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.conn.close();
-    await this.#pending;
+    await this[Symbol.asyncDispose]();
   }
 }
 
@@ -168,14 +144,14 @@ class Transfer {
   }
 
   async send(packet: Packet): Promise<void> {
-    await this.socket.send(packet, this.client);
+    await this.socket.sendTo(packet, this.client);
   }
 
   /** The next packet from the client, or `undefined` after `ms`. */
   async next(ms: number): Promise<Packet | undefined> {
     const until = performance.now() + ms;
     for (let i = 0; i < 50; i++) {
-      const got = await this.socket.receive(Math.max(0, until - performance.now()));
+      const got = await this.socket.next(Math.max(0, until - performance.now()));
       if (got === undefined) return undefined;
       if (got.from.port === this.client.port) return decodePacket(got.bytes);
     }
@@ -270,7 +246,7 @@ class FakeServer implements AsyncDisposable {
   constructor(handle: (t: Transfer) => Promise<void>) {
     this.#loop = (async () => {
       for (let i = 0; i < 1000 && !this.main.closed; i++) {
-        const got = await this.main.receive(60_000);
+        const got = await this.main.next(60_000);
         if (got === undefined) continue;
         const t = new Transfer(got.bytes, got.from, this.files);
         this.#transfers.add(t);
@@ -495,7 +471,26 @@ Deno.test("oack-refused fails when the OACK keeps coming after ERROR 8", async (
   assertVerdict(
     outcome,
     "fail",
-    /^the server went on after ERROR 8: OACK tsize=1024 timeout=1 came \d+ ms after its OACK/,
+    /^the server went on after ERROR 8: OACK tsize=1024 blksize=1468 timeout=1 came \d+ ms after its OACK/,
+  );
+});
+
+Deno.test("oack-refused warns, not fails, when ERROR 8 is answered with an ERROR", async () => {
+  const handle = async (t: Transfer) => {
+    const bytes = t.files.get(t.request.filename)!;
+    const oack = echo(t, bytes.length);
+    if (t.request.options.timeout === undefined) return await sendFile(t, bytes, { oack });
+    await t.send({ opcode: OPCODE.OACK, options: oack });
+    const answer = await t.next(1000);
+    if (answer?.opcode === OPCODE.ERROR) {
+      await t.send({ opcode: OPCODE.ERROR, code: 0, message: "Transfer aborted" });
+    }
+  };
+  const outcome = await againstFake(oackRefused, handle);
+  assertVerdict(
+    outcome,
+    "warn",
+    /^the server answered the ERROR 8 with ERROR 0 "Transfer aborted" \(an ERROR is never answered, RFC 1350 §7\), but the transfer stopped \(RRQ "1024-byte\.bin" octet tsize=0 blksize=1468 timeout=1 -> OACK/,
   );
 });
 
@@ -509,7 +504,7 @@ Deno.test("path-traversal fails when a name escapes", async () => {
   assertVerdict(
     outcome,
     "fail",
-    /^14 of 18 names escaped the root: "\.\.\/outside\/secret\.txt" -> DATA 1 \(158 B\) \(the outside marker\)/,
+    /^20 of 24 names escaped the root: "\.\.\/outside\/secret\.txt" -> DATA 1 \(158 B\) \(the outside marker\)/,
   );
 });
 
@@ -594,4 +589,93 @@ Deno.test("wrq-tsize fails when the OACK gives another size", async () => {
     storing((bytes) => bytes, {}, () => ({ tsize: "0" })),
   );
   assertVerdict(outcome, "fail", /^the OACK gives tsize "0" for a WRQ with tsize 2000: WRQ /);
+});
+
+Deno.test("wrq-tsize skips when every WRQ is refused, fails when only tsize is", async () => {
+  const refuseWrq = (refuse: (t: Transfer) => boolean) => async (t: Transfer) => {
+    if (t.request.opcode === OPCODE.WRQ && refuse(t)) {
+      await t.send({ opcode: OPCODE.ERROR, code: 4, message: "unsupported request" });
+      return;
+    }
+    await storing((bytes) => bytes)(t);
+  };
+  const all = await againstFake(wrqTsize, refuseWrq(() => true));
+  assertVerdict(
+    all,
+    "skip",
+    /^server refused the upload, with and without tsize: WRQ "conformance-wrq-tsize-[0-9a-f]{8}\.bin" octet tsize=2000 -> ERROR 4 "unsupported request"; without tsize: WRQ "conformance-wrq-control-[0-9a-f]{8}\.bin" octet -> ERROR 4 "unsupported request"$/,
+  );
+  const tsize = await againstFake(wrqTsize, refuseWrq((t) => "tsize" in t.request.options));
+  assertVerdict(
+    tsize,
+    "fail",
+    /^the tsize option caused an ERROR, while the same upload without it was accepted: WRQ "conformance-wrq-tsize-[0-9a-f]{8}\.bin" octet tsize=2000 -> ERROR 4 "unsupported request"; without tsize: WRQ "conformance-wrq-control-[0-9a-f]{8}\.bin" octet -> ACK 0/,
+  );
+});
+
+Deno.test("tsize-rrq does not blame tsize when netascii is refused anyway", async () => {
+  const outcome = await againstFake(tsizeRrq, async (t) => {
+    if (t.request.mode.toLowerCase() === "netascii") {
+      await t.send({ opcode: OPCODE.ERROR, code: 4, message: "unsupported mode" });
+      return;
+    }
+    await reads(echo)(t);
+  });
+  assertVerdict(
+    outcome,
+    "pass",
+    /; netascii not judged: without tsize it fails too \(the netascii check judges that\): RRQ "netascii\.txt" netascii -> ERROR 4 "unsupported mode"$/,
+  );
+});
+
+Deno.test("path-traversal fails on a bare prefix test of the resolved path", async () => {
+  // Resolves the name under /srv/root and accepts it when it starts with "/srv/root".
+  const handle = async (t: Transfer) => {
+    const parts: string[] = ["srv", "root"];
+    for (const part of t.request.filename.split("/")) {
+      if (part === "..") parts.pop();
+      else if (part !== "." && part !== "") parts.push(part);
+    }
+    const resolved = `/${parts.join("/")}`;
+    if (resolved.startsWith("/srv/root") && resolved.includes("root-private")) {
+      return await sendFile(t, SECRET);
+    }
+    await t.send({ opcode: OPCODE.ERROR, code: 2, message: "Access violation" });
+  };
+  const outcome = await againstFake(pathTraversal, handle);
+  assertVerdict(
+    outcome,
+    "fail",
+    /^2 of 24 names escaped the root: "\.\.\/root-private\/secret\.txt" -> DATA 1 \(158 B\) \(the outside marker\); "sub\/\.\.\/\.\.\/root-private\/secret\.txt" -> DATA 1 \(158 B\) \(the outside marker\)$/,
+  );
+});
+
+Deno.test("path-traversal warns when an over-long name is cut short and served", async () => {
+  // Like atftpd: names are cut at 256 bytes; what remains here names the served directory.
+  const handle = async (t: Transfer) => {
+    if (t.request.filename.length > 256) return await sendFile(t, new Uint8Array(0));
+    await t.send({ opcode: OPCODE.ERROR, code: 2, message: "Access violation" });
+  };
+  const outcome = await againstFake(pathTraversal, handle);
+  assertVerdict(
+    outcome,
+    "warn",
+    /^no name escaped the root, but "[/.]+\/outside\/secret\.txt" \(500 bytes\) -> DATA 1 \(0 B\) without the outside content: the server cuts over-long names short/,
+  );
+});
+
+Deno.test("wrq-basic reads again when the file is written after the final ACK", async () => {
+  // Like atftpd: the last ACK goes out before the file is flushed.
+  const handle = async (t: Transfer) => {
+    if (t.request.opcode === OPCODE.RRQ) return await reads(() => undefined)(t);
+    const bytes = await receiveFile(t);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (bytes !== undefined) t.files.set(t.request.filename, bytes);
+  };
+  const outcome = await againstFake(wrqBasic, handle);
+  assertVerdict(
+    outcome,
+    "pass",
+    /\(read again after 250 ms: the first read, right after the final ACK, got [^;]+; the server acknowledged before the file was written\)/,
+  );
 });

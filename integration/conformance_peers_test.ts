@@ -69,12 +69,17 @@ const ATFTPD: Deviations = {
     status: "fail",
     why: "DATA 1 is retransmitted as the 3-byte datagram 00 03 00 every 5 s (log: timeout block 0)",
   },
-  backoff: { status: "warn", why: "fixed 5 s retransmit interval, no backoff" },
+  backoff: { status: "fail", why: "fixed 5 s retransmit interval, no backoff (a MUST)" },
   "sorcerers-apprentice": {
     status: "fail",
     why: "a duplicate ACK n is answered with DATA n+1 again (RFC 1123 4.2.3.1)",
   },
   "mode-mail-rejected": { status: "warn", why: "serves mode mail" },
+  "path-traversal": {
+    status: "warn",
+    why: "cuts a 500-byte name short (at about 256 bytes) and serves the served directory as " +
+      "an empty DATA 1 instead of refusing the name; no escape",
+  },
   "mode-unknown-rejected": { status: "warn", why: "serves modes binary and ascii as octet" },
   "symlink-escape": {
     status: "warn",
@@ -92,7 +97,6 @@ const DNSMASQ: Deviations = {
   "blksize-range": { status: "fail", why: "blksize 7 is acknowledged as OACK blksize=7" },
   windowsize: { status: "skip", why: "no RFC 7440 support" },
   "timeout-option": { status: "skip", why: "the timeout option is never acknowledged" },
-  backoff: { status: "warn", why: "retransmits every 2 s without backing off" },
   "symlink-escape": {
     status: "warn",
     why: "follows a symlink out of its root and serves the outside file",

@@ -91,6 +91,12 @@ export interface Probe extends AsyncDisposable {
   receive(options: ReceiveOptions): Promise<ReceivedDatagram | undefined>;
   /** Every datagram (matching `from`, if given) that arrives within `windowMs`. */
   collect(windowMs: number, from?: Address): Promise<ReceivedDatagram[]>;
+  /**
+   * Milliseconds since the probe opened, on the clock that stamps
+   * {@linkcode ReceivedDatagram.atMs}: take it right after a `send` to order that send
+   * against what arrives.
+   */
+  nowMs(): number;
   /** Closes the socket (idempotent). */
   close(): void;
 }

@@ -8,6 +8,9 @@
  * DIR/root/...               the directory to serve (with sub/nested.bin)
  * DIR/root/escape-link.bin   symlink -> ../outside/secret.txt (must NOT be served)
  * DIR/outside/secret.txt     holds OUTSIDE_MARKER, so any escape is recognisable
+ * DIR/root-private/secret.txt  the same, in a sibling whose name starts with the root's:
+ *                            catches servers that check the resolved path with a bare
+ *                            prefix test (`/srv/tftp-private` "is inside" `/srv/tftp`)
  * ```
  *
  * @module
@@ -170,6 +173,13 @@ const TABLE: readonly Row[] = [
     text: SECRET_TEXT,
     purpose: `the file outside the served root, holding ${OUTSIDE_MARKER}: must NOT be served`,
   },
+  {
+    name: "../root-private/secret.txt",
+    kind: "outside",
+    text: SECRET_TEXT,
+    purpose: `the same secret in root-private/, a sibling whose name starts with the root's ` +
+      `(catches a bare prefix test of the resolved path): must NOT be served`,
+  },
 ];
 
 function fixture(row: Row): BuiltinFixture {
@@ -231,7 +241,8 @@ export function createCatalogue<T extends Fixture>(
  * The built-in fixtures, in a stable order: `0-byte.bin`, `1-byte.bin`, `511-byte.bin`,
  * `512-byte.bin`, `513-byte.bin`, `1024-byte.bin`, `4404-byte.bin`, `netascii.txt`,
  * `rollover.bin`, `large.bin`, `sub/nested.bin`, `escape-link.bin` (a symlink leading out:
- * must not be served) and `../outside/secret.txt` (the file it leads to, beside the root).
+ * must not be served), `../outside/secret.txt` (the file it leads to, beside the root) and
+ * `../root-private/secret.txt` (the same text in a sibling named like the root plus a suffix).
  * `bytes()` returns a fresh copy each time.
  *
  * @example
@@ -270,7 +281,8 @@ async function directory(path: string): Promise<void> {
 
 /**
  * Writes the {@linkcode FIXTURES} under `dir`: `dir/root/` (serve this directory, with
- * `sub/nested.bin` and the relative symlink `escape-link.bin`) and `dir/outside/secret.txt`.
+ * `sub/nested.bin` and the relative symlink `escape-link.bin`), `dir/outside/secret.txt` and
+ * `dir/root-private/secret.txt`.
  * Creates `dir` if needed (0755; an existing `dir` keeps its mode, so make sure the server's
  * user may enter it). Files are 0644 and directories 0755, because servers often drop
  * privileges. Running it again rewrites every fixture; other files are left alone.

@@ -17,6 +17,7 @@ const NAMES = [
   "sub/nested.bin",
   "escape-link.bin",
   "../outside/secret.txt",
+  "../root-private/secret.txt",
 ];
 
 const CR = 13;
@@ -46,6 +47,7 @@ Deno.test("fixtures: names, order, kinds and sizes", () => {
     [
       ["escape-link.bin", "symlink", "../outside/secret.txt"],
       ["../outside/secret.txt", "outside", undefined],
+      ["../root-private/secret.txt", "outside", undefined],
     ],
   );
 });
@@ -59,6 +61,8 @@ Deno.test("fixtures: contents are deterministic, distinct and copied", async () 
     "large.bin": "45ec8568304faaa416a48b1d7764845008e2e88076c2b721bcac89375327a57b",
     "sub/nested.bin": "f6cad3dd851ff1c18d193787500631ff2d047039949f5d1ef1f67509c849c25b",
     "../outside/secret.txt": "e67f82901841cb9762205152d2f32db5760810e7c955d9765bff7d4cd31131d5",
+    "../root-private/secret.txt":
+      "e67f82901841cb9762205152d2f32db5760810e7c955d9765bff7d4cd31131d5",
   };
   for (const [name, digest] of Object.entries(pinned)) {
     assert.equal(await sha256Hex(FIXTURES.get(name).bytes()), digest, name);

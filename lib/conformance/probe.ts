@@ -107,7 +107,7 @@ class UdpProbe implements Probe {
     const datagram: ReceivedDatagram = {
       from: { hostname: canonicalHost(from.hostname), port: from.port },
       bytes,
-      atMs: performance.now() - this.#openedAt,
+      atMs: this.nowMs(),
     };
     try {
       datagram.packet = decodePacket(bytes);
@@ -198,6 +198,10 @@ class UdpProbe implements Probe {
       const timer = setTimeout(waiter.end, windowMs);
       this.#waiters.add(waiter);
     });
+  }
+
+  nowMs(): number {
+    return performance.now() - this.#openedAt;
   }
 
   close(): void {

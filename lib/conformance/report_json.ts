@@ -15,32 +15,16 @@
  * @module
  */
 
-import type { CheckLevel, CheckStatus } from "./check.ts";
-import type { RunReport } from "./runner.ts";
+import type { CheckResult, RunReport } from "./runner.ts";
 
-/** One check in a {@linkcode JsonReport}. */
-export interface JsonCheck {
-  /** The check's id. */
-  id: string;
-  /** The check's title. */
-  title: string;
-  /** The specification. */
-  rfc: string;
-  /** How binding the rule is. */
-  level: CheckLevel;
-  /** The verdict. */
-  status: CheckStatus;
-  /** Why. */
-  detail: string;
-  /** Duration in ms. */
-  ms: number;
-  /** What was measured. */
-  measured?: Record<string, unknown>;
-  /** The check's log lines. */
-  log?: string[];
+/**
+ * One check in a {@linkcode JsonReport}: the fields of a {@linkcode CheckResult}, with
+ * `serverDown` present only as `true`.
+ */
+export type JsonCheck = Omit<CheckResult, "serverDown"> & {
   /** The server stopped answering after this check. */
   serverDown?: true;
-}
+};
 
 /** The JSON report: exactly these keys, in this order. */
 export interface JsonReport {

@@ -13,7 +13,10 @@
  *   a known status and a string detail fails and says what was wrong with it.
  * - After every check that ran, `liveness()` runs on a fresh context. When the server no
  *   longer answers, that check fails, its detail says so and it is marked `serverDown`; the
- *   following checks still run.
+ *   following checks still run. After {@linkcode DOWN_IN_A_ROW} liveness failures in a row
+ *   the server is taken for down: the remaining checks are not run but reported as `fail`
+ *   ("not run: the server stopped answering ...", `serverDown`), instead of each waiting
+ *   out its own timeouts.
  * - Aborting `signal` stops the run: the current check is aborted and disposed, and the
  *   returned promise rejects with the signal's reason.
  *
@@ -125,6 +128,9 @@ export const DEFAULT_LIMIT_MS = 30_000;
 /** Time limit of a liveness request, in ms before scaling. */
 const LIVENESS_LIMIT_MS = 15_000;
 const NEEDS_WRITABLE = "needs --writable";
+
+/** Liveness failures in a row after which the remaining checks are not run. */
+export const DOWN_IN_A_ROW = 2;
 
 interface Run {
   server: Address;
@@ -271,13 +277,22 @@ export async function runConformance(
   run.signal?.throwIfAborted();
   const startedAt = run.now();
   const results: CheckResult[] = [];
-  let up = true;
+  let down = 0;
   for (const check of selected) {
     run.signal?.throwIfAborted();
-    const ran = await runOne(check, run, up);
     const { id, title, rfc, level } = check;
+    if (down >= DOWN_IN_A_ROW && (!check.writable || run.writable)) {
+      const detail = `not run: the server stopped answering (no liveness answer after the ` +
+        `last ${down} checks)`;
+      const result: CheckResult = { id, title, rfc, level, status: "fail", detail, ms: 0 };
+      result.serverDown = true;
+      results.push(result);
+      options.onResult?.(result);
+      continue;
+    }
+    const ran = await runOne(check, run, down === 0);
     const result = ran ?? { id, title, rfc, level, status: "skip", detail: NEEDS_WRITABLE, ms: 0 };
-    if (ran) up = !ran.serverDown;
+    if (ran) down = ran.serverDown ? down + 1 : 0;
     results.push(result);
     options.onResult?.(result);
   }

@@ -283,9 +283,35 @@ Deno.test("runner: a failed liveness request fails the check and marks serverDow
       true,
       ["liveness: fetched 512-byte.bin"],
     ],
-    ["four", "pass", "ok", undefined, undefined],
+    [
+      "four",
+      "fail",
+      "not run: the server stopped answering (no liveness answer after the last 2 checks)",
+      true,
+      undefined,
+    ],
   ]);
-  assert.deepEqual(summarize(report).serverDown, ["two", "three"]);
+  assert.deepEqual(summarize(report).serverDown, ["two", "three", "four"]);
+  assert.equal(fake.livenessCalls, 3, "no liveness request once the server is taken for down");
+});
+
+Deno.test("runner: one liveness failure, then an answer: the run goes on", async () => {
+  const pass = (id: string) => check(id, () => Promise.resolve({ status: "pass", detail: "ok" }));
+  const fake = new FakeContexts();
+  fake.liveness = [
+    { alive: false, detail: "no DATA 1 within 2000 ms" },
+    { alive: true, detail: "back" },
+    { alive: false, detail: "no DATA 1 within 2000 ms" },
+  ];
+  const checks = [pass("one"), pass("two"), pass("three"), pass("four")];
+  const report = await runConformance(checks, options(fake));
+  assert.deepEqual(report.checks.map((c) => [c.id, c.status, c.serverDown]), [
+    ["one", "fail", true],
+    ["two", "pass", undefined],
+    ["three", "fail", true],
+    ["four", "pass", undefined],
+  ]);
+  assert.equal(fake.livenessCalls, 4);
 });
 
 Deno.test("runner: a context that cannot be made fails the check", async () => {

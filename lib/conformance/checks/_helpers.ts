@@ -8,7 +8,14 @@
 
 import { concatBytes } from "../../bytes.ts";
 import { DEFAULT_BLKSIZE, OPCODE, type Packet, type RequestPacket } from "../../tftp/packet/mod.ts";
-import type { Address, CheckContext, Probe, ReceivedDatagram } from "../check.ts";
+import type {
+  Address,
+  CheckContext,
+  CheckOutcome,
+  Liveness,
+  Probe,
+  ReceivedDatagram,
+} from "../check.ts";
 import { canonicalHost, resolveAddress } from "../probe.ts";
 
 /** Retransmissions of our last ACK before {@linkcode finishDownload} gives up. */
@@ -310,6 +317,62 @@ export async function startDownload(
   return first === undefined ? { probe, server } : { probe, server, first };
 }
 
+/** A download held at DATA 2: DATA 1 acknowledged, DATA 2 received, not acknowledged. */
+export interface HeldAtData2 {
+  /** The client's socket. */
+  probe: Probe;
+  /** The server's request address, host resolved. */
+  server: Address;
+  /** The server's transfer address. */
+  tid: Address;
+  /** DATA 2 as received. */
+  second: ReceivedDatagram;
+}
+
+/**
+ * Starts an octet download of `name` (at least two blocks), acknowledges DATA 1 and waits for
+ * DATA 2, which it leaves unacknowledged: where the timing checks start. A late copy of DATA 1
+ * is passed over. When DATA 1 or DATA 2 does not come, `missing` says what came instead (the
+ * transfer is cancelled with ERROR 0).
+ *
+ * @example
+ * ```ts ignore
+ * const held = await holdAtData2(ctx, "1024-byte.bin");
+ * if ("missing" in held) return { status: "skip", detail: `${held.missing}: nothing to time` };
+ * ```
+ *
+ * @param ctx The check's context.
+ * @param name A fixture of more than 512 bytes.
+ * @returns The held download, or what was missing.
+ */
+export async function holdAtData2(
+  ctx: CheckContext,
+  name: string,
+): Promise<HeldAtData2 | { missing: string }> {
+  const request = `RRQ ${JSON.stringify(name)} octet`;
+  const { probe, first, server } = await startDownload(ctx, rrq(name));
+  if (!isData(first, 1)) {
+    if (first !== undefined && first.packet?.opcode !== OPCODE.ERROR) {
+      await abandon(probe, first.from);
+    }
+    const got = first === undefined ? "no answer" : describeDatagram(first);
+    return { missing: `${request} -> ${got}, not DATA 1` };
+  }
+  const tid = first.from;
+  await probe.send({ opcode: OPCODE.ACK, block: 1 }, tid);
+  const second = await probe.receive({
+    timeoutMs: ctx.ms(3000),
+    from: tid,
+    match: (d) => !isData(d, 1), // a late DATA 1 is stale
+  });
+  if (!isData(second, 2)) {
+    await abandon(probe, tid);
+    const got = second === undefined ? "nothing" : describeDatagram(second);
+    return { missing: `${request} -> DATA 1, ACK 1 -> ${got}, not DATA 2` };
+  }
+  return { probe, server, tid, second };
+}
+
 /**
  * An RRQ packet for `name` (octet unless told) with `options`.
  *
@@ -423,6 +486,71 @@ export function classifyAnswer(
   return served ? "served" : "garbage";
 }
 
+/** What {@linkcode trySamples} saw. */
+export interface SampleRun {
+  /** `label -> first answer` (or `silence`) for each sample, joined with `; `. */
+  seen: string;
+  /** The class of each sample's first answer ({@linkcode classifyAnswer}), in order. */
+  classes: ReturnType<typeof classifyAnswer>[];
+  /** The normal request made after them. */
+  live: Liveness;
+}
+
+/**
+ * Sends `samples` ({@linkcode sendSamples}), classifies the first answer to each, then makes
+ * one normal request (`ctx.liveness()`): what the negative checks share.
+ *
+ * @example
+ * ```ts ignore
+ * const { seen, classes, live } = await trySamples(ctx, samples, { windowMs: ctx.ms(1000) });
+ * if (!live.alive) return stoppedOutcome(seen, live);
+ * ```
+ *
+ * @param ctx The check's context.
+ * @param samples The datagrams.
+ * @param options How long to gather answers.
+ * @returns The answers, their classes and the liveness verdict.
+ */
+export async function trySamples(
+  ctx: CheckContext,
+  samples: readonly Sample[],
+  options: {
+    /** How long to gather answers. @default {ctx.ms(1000)} */
+    windowMs?: number;
+  } = {},
+): Promise<SampleRun> {
+  const results = await sendSamples(ctx, samples, options);
+  const seen = results.map(({ sample, answers }) =>
+    `${sample.label} -> ${answers.length === 0 ? "silence" : describeDatagram(answers[0])}`
+  ).join("; ");
+  const classes = results.map(({ answers }) => classifyAnswer(answers));
+  return { seen, classes, live: await ctx.liveness() };
+}
+
+/**
+ * The `fail` outcome of a check after which a normal request was no longer served.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stoppedOutcome } from "./_helpers.ts";
+ * assert.deepEqual(stoppedOutcome("1 byte -> silence", { alive: false, detail: "no answer" }), {
+ *   status: "fail",
+ *   detail: "1 byte -> silence; then a normal RRQ: no answer: the server stopped serving",
+ * });
+ * ```
+ *
+ * @param seen What the check sent and got, in words.
+ * @param live The failed liveness verdict.
+ * @returns The outcome.
+ */
+export function stoppedOutcome(seen: string, live: Liveness): CheckOutcome {
+  return {
+    status: "fail",
+    detail: `${seen}; then a normal RRQ: ${live.detail}: the server stopped serving`,
+  };
+}
+
 /** Options of {@linkcode finishDownload}. */
 export interface FinishOptions {
   /** The blocks already received, in order (their count gives the next block number). */
@@ -454,8 +582,10 @@ export interface Finished {
  * Goes on with a lock-step download whose first `chunks.length` blocks already arrived:
  * acknowledges the last of them, then ACKs each new block until a DATA shorter than
  * `blksize`. Only datagrams from `tid` count (others stay in `probe.others`); a duplicate
- * DATA is recorded and not answered at once (our ACK is repeated only on timeout, at most
- * {@linkcode ACK_RETRIES} times), so duplicate ACKs never come from us.
+ * DATA is recorded and not answered at once (our ACK is repeated only on timeout), so
+ * duplicate ACKs never come from us. Timeouts and duplicates together count against
+ * {@linkcode ACK_RETRIES}, reset by each new block: a server that repeats a block forever
+ * cannot keep the download going.
  *
  * @example
  * ```ts ignore
@@ -502,7 +632,17 @@ export async function finishDownload(
       return end("protocol", `expected DATA ${expected}, got ${describeDatagram(got)}`);
     }
     if (packet.block !== expected) {
-      if (packet.block === (chunks.length & 0xffff)) continue; // a duplicate
+      if (packet.block === (chunks.length & 0xffff)) {
+        // A duplicate: not answered, but counted, so a server repeating it forever ends us.
+        if (retries === ACK_RETRIES) {
+          return end(
+            "timeout",
+            `DATA ${packet.block} came again and again, never DATA ${expected}`,
+          );
+        }
+        retries++;
+        continue;
+      }
       return end("protocol", `expected DATA ${expected}, got ${describeDatagram(got)}`);
     }
     if (packet.data.length > blksize) {

@@ -230,6 +230,9 @@ export function notIntact(
   return compareBytes(record.data, expected);
 }
 
+/** Pause before {@linkcode roundTrip} reads a file a second time, before scaling. */
+const LATE_READ_MS = 500;
+
 /** What {@linkcode roundTrip} saw. */
 export interface RoundTrip {
   /** The upload. */
@@ -245,7 +248,9 @@ export interface RoundTrip {
 /**
  * Uploads `options.data` as `name`, then downloads `name` and compares: the WRQ checks'
  * round trip. A WRQ answered at once with ERROR is `refused` (writes not enabled, or the
- * name not allowed); anything else that goes wrong is a `problem`.
+ * name not allowed); anything else that goes wrong is a `problem`. A file read back wrong is
+ * read once more after 500 ms (scaled): when that read is intact, the server only answered
+ * the final DATA before writing the file (atftpd does), and `down.line` says so.
  *
  * @example
  * ```ts ignore
@@ -271,5 +276,14 @@ export async function roundTrip(
   const down = await downloadDescribed(ctx, name);
   const wrong = notIntact(down.record, options.data);
   if (wrong === undefined) return { up, down };
+  // Some servers (atftpd) send the final ACK before the file is flushed: read once more.
+  await new Promise((resolve) => setTimeout(resolve, ctx.ms(LATE_READ_MS)));
+  const again = await downloadDescribed(ctx, name);
+  if (notIntact(again.record, options.data) === undefined) {
+    const line = `${again.line} (read again after ${ctx.ms(LATE_READ_MS)} ms: the first read, ` +
+      `right after the final ACK, got ${wrong}; the server acknowledged before the file was ` +
+      `written)`;
+    return { up, down: { ...again, line } };
+  }
   return { up, down, problem: `the file read back differs: ${wrong} (${down.line})` };
 }

@@ -8,8 +8,10 @@
  * 10 s, scaled); then ERROR 0 goes to its TID, and everything its host sends to the client
  * is watched for three times T (at least 1 s, at most 15 s, scaled), so that a server that
  * ignored the ERROR would have retransmitted at least once, even with a doubled timeout.
+ * Datagrams that arrive within a grace after the ERROR left (T, at most 100 ms, scaled) are
+ * left out: the server may have sent them before the ERROR reached it.
  *
- * Verdicts: `pass` when nothing came in that window; `fail` when DATA came again (the server
+ * Verdicts: `pass` when nothing came after the grace; `fail` when DATA came again (the server
  * ignored the ERROR and went on) or anything else did (an ERROR must not be acknowledged or
  * answered); `skip` when DATA 2 was never retransmitted, so silence after the ERROR would
  * prove nothing.
@@ -25,14 +27,7 @@ import {
   type ReceivedDatagram,
 } from "../check.ts";
 import { canonicalHost } from "../probe.ts";
-import {
-  describeDatagram,
-  describeDatagrams,
-  isData,
-  roundMs,
-  rrq,
-  startDownload,
-} from "./_helpers.ts";
+import { describeDatagram, describeDatagrams, holdAtData2, isData, roundMs } from "./_helpers.ts";
 
 const NAME = "1024-byte.bin";
 const MESSAGE = "Conformance check: transfer cancelled";
@@ -44,6 +39,8 @@ const TIMES = 3;
 const MIN_WATCH_MS = 1000;
 /** ...and at most this long, before scaling. */
 const MAX_WATCH_MS = 15_000;
+/** Datagrams this soon after the ERROR (at most; before scaling) may have crossed it. */
+const GRACE_MS = 100;
 
 /**
  * The `error-ends-transfer` check.
@@ -63,49 +60,50 @@ const check: ConformanceCheck = defineCheck({
   limitMs: 40_000,
   async run(ctx): Promise<CheckOutcome> {
     const request = `RRQ ${JSON.stringify(NAME)} octet`;
-    const { probe, first, server } = await startDownload(ctx, rrq(NAME));
-    if (!isData(first, 1)) {
-      const got = first === undefined ? "no answer" : describeDatagram(first);
-      return { status: "skip", detail: `${request} -> ${got}, not DATA 1: no transfer to end` };
+    const held = await holdAtData2(ctx, NAME);
+    if ("missing" in held) {
+      return { status: "skip", detail: `${held.missing}: no transfer to end` };
     }
-    const tid = first.from;
+    const { probe, server, tid, second } = held;
     const notData1 = (d: ReceivedDatagram) => !isData(d, 1); // a late DATA 1 is stale
-    await probe.send({ opcode: OPCODE.ACK, block: 1 }, tid);
-    const second = await probe.receive({ timeoutMs: ctx.ms(3000), from: tid, match: notData1 });
-    if (!isData(second, 2)) {
-      const got = second === undefined ? "nothing" : describeDatagram(second);
-      await probe.send({ opcode: OPCODE.ERROR, code: 0, message: MESSAGE }, tid);
-      return {
-        status: "skip",
-        detail: `${request} -> DATA 1, ACK 1 -> ${got}, not DATA 2: no transfer to end`,
-      };
-    }
     const again = await probe.receive({
       timeoutMs: ctx.ms(RETRANSMIT_MS),
       from: tid,
       match: notData1,
     });
+    const errorAt = probe.nowMs();
     await probe.send({ opcode: OPCODE.ERROR, code: 0, message: MESSAGE }, tid);
     const timeoutMs = again === undefined ? undefined : again.atMs - second.atMs;
     const watchMs = timeoutMs === undefined
       ? ctx.ms(MIN_WATCH_MS)
       : Math.min(Math.max(TIMES * timeoutMs, ctx.ms(MIN_WATCH_MS)), ctx.ms(MAX_WATCH_MS));
-    const after = (await probe.collect(watchMs)).filter((d) =>
+    const graceMs = Math.min(timeoutMs ?? Infinity, ctx.ms(GRACE_MS));
+    const all = (await probe.collect(watchMs)).filter((d) =>
       canonicalHost(d.from.hostname) === server.hostname
     );
+    const after = all.filter((d) => d.atMs >= errorAt + graceMs);
+    const crossed = all.length - after.length;
     const measured = {
       retransmitAfterMs: timeoutMs === undefined ? null : roundMs(timeoutMs),
       watchedMs: roundMs(watchMs),
+      graceMs: roundMs(graceMs),
+      withinGrace: crossed,
       afterError: after.length,
+      arrivedMs: all.map((d) => roundMs(d.atMs - errorAt)),
     };
     const before = `DATA 1, ACK 1 -> DATA 2, no ACK -> ${
       again === undefined
         ? `nothing within ${ctx.ms(RETRANSMIT_MS)} ms`
         : `${describeDatagram(again)} after ${roundMs(again.atMs - second.atMs)} ms`
     }`;
+    const ignored = crossed === 0
+      ? ""
+      : ` (and ${crossed} datagram${crossed === 1 ? "" : "s"} within ${
+        roundMs(graceMs)
+      } ms, which may have crossed the ERROR)`;
     const lead = `${request} -> ${before}; ERROR 0 to port ${tid.port} -> ${
       describeDatagrams(after)
-    } within ${roundMs(watchMs)} ms`;
+    } within ${roundMs(watchMs)} ms${ignored}`;
     if (after.length > 0) {
       const why = after.some((d) => isData(d))
         ? "the server kept sending after the client's ERROR"

@@ -17,13 +17,7 @@
  */
 
 import { type CheckOutcome, type ConformanceCheck, defineCheck } from "../check.ts";
-import {
-  classifyAnswer,
-  describeDatagram,
-  rawRequest,
-  type Sample,
-  sendSamples,
-} from "./_helpers.ts";
+import { rawRequest, type Sample, stoppedOutcome, trySamples } from "./_helpers.ts";
 
 const NAME = "512-byte.bin";
 const SAMPLES: readonly Sample[] = [
@@ -65,24 +59,14 @@ const check: ConformanceCheck = defineCheck({
   rfc: "RFC 1350 §5, §7, RFC 2347",
   level: "must",
   async run(ctx): Promise<CheckOutcome> {
-    const results = await sendSamples(ctx, SAMPLES, { windowMs: ctx.ms(WINDOW_MS) });
-    const lines = results.map(({ sample, answers }) =>
-      `${sample.label} -> ${answers.length === 0 ? "silence" : describeDatagram(answers[0])}`
-    );
-    const classes = results.map(({ answers }) => classifyAnswer(answers));
-    const live = await ctx.liveness();
+    const { seen, classes, live } = await trySamples(ctx, SAMPLES, {
+      windowMs: ctx.ms(WINDOW_MS),
+    });
     const measured = {
       answers: Object.fromEntries(SAMPLES.map((s, i) => [s.label, classes[i]])),
       alive: live.alive,
     };
-    const seen = lines.join("; ");
-    if (!live.alive) {
-      return {
-        status: "fail",
-        detail: `${seen}; then a normal RRQ: ${live.detail}: the server stopped serving`,
-        measured,
-      };
-    }
+    if (!live.alive) return { ...stoppedOutcome(seen, live), measured };
     const lenient = classes.findIndex((c) => c === "served" || c === "garbage");
     if (lenient >= 0) {
       return {

@@ -9,15 +9,17 @@
  * bare CR line ends; on the wire a CR LF straddles DATA 1/2 and a CR NUL straddles DATA 2/3.
  *
  * Verdicts: `pass` when the bytes on the wire are exactly the NVT form of the fixture;
- * `warn` when the server refuses netascii, or when it leaves CR LF pairs of the file as they
- * are (a receiver then loses those CRs) but converts everything else; `fail` when the file
- * came unconverted (as in octet mode) or converted in any other way (the first difference is
- * named).
+ * `warn` when the server leaves CR LF pairs of the file as they are (a receiver then loses
+ * those CRs) but converts everything else; `fail` when the server refuses netascii (RFC 1123
+ * 4.2.2.1 and its requirement summary list the netascii and octet modes as MUST, mail as
+ * SHOULD NOT), ends the
+ * transfer with an ERROR after DATA began, or sends the file unconverted (as in octet mode) or
+ * converted in any other way (the first difference is named).
  *
  * @module
  */
 
-import { NetasciiEncoder } from "../../tftp/packet/mod.ts";
+import { NetasciiEncoder, OPCODE } from "../../tftp/packet/mod.ts";
 import { type CheckOutcome, type ConformanceCheck, defineCheck } from "../check.ts";
 import { compareBytes, describeDatagrams } from "./_helpers.ts";
 
@@ -53,7 +55,7 @@ function keepCrLf(text: Uint8Array): Uint8Array {
 const check: ConformanceCheck = defineCheck({
   id: "netascii",
   title: "netascii mode sends LF as CR LF and CR as CR NUL",
-  rfc: "RFC 1350 §5, RFC 764",
+  rfc: "RFC 1350 §5, RFC 1123 4.2.2.1",
   level: "must",
   async run(ctx): Promise<CheckOutcome> {
     const fixture = ctx.fixtures.get(NAME);
@@ -63,9 +65,12 @@ const check: ConformanceCheck = defineCheck({
     const seen = `RRQ ${JSON.stringify(NAME)} netascii -> ${describeDatagrams(got.received, 4)}`;
     const measured = { fileBytes: text.length, wireBytes: wire.length, gotBytes: got.data.length };
     if (got.result === "error") {
+      const began = got.received.some((d) => d.packet?.opcode === OPCODE.DATA);
       return {
-        status: "warn",
-        detail: `${seen}: netascii mode is not supported (RFC 1350 §5 defines it)`,
+        status: "fail",
+        detail: began
+          ? `${seen}: the server ended the netascii transfer with an ERROR after DATA began`
+          : `${seen}: netascii mode is refused (RFC 1123 4.2.2.1: netascii is a MUST)`,
         measured,
       };
     }

@@ -9,9 +9,12 @@
  * missing path. Each ERROR message is searched, after removing the requested name itself
  * (echoing the client's own name reveals nothing), for absolute paths: a `/` followed by a
  * well-known top-level directory (`/srv`, `/tmp`, `/home`, `/var`, `/root`, `/usr`, `/etc`,
- * `/opt`, `/mnt`, `/data`, `/private`, `/Users`, ...), any `/a/b` path of two or more
- * segments, or a Windows drive (`C:\`, `D:/`). A DATA answer is ended with ERROR 0 (other
- * checks judge serving it).
+ * `/opt`, `/mnt`, `/data`, `/private`, `/Users`, ...), a path through the fixtures' served
+ * directory (`/any/where/root/...`, the layout `conformance.ts fixtures` writes), or a
+ * Windows drive (`C:\`, `D:/`). Other slash-separated names are not flagged: servers echo
+ * the requested name in a normalised, virtual form (`/outside/secret.txt` for
+ * `../outside/secret.txt`) that says nothing about their file system. A DATA answer is ended
+ * with ERROR 0 (other checks judge serving it).
  *
  * Verdicts: `warn` when a message contains such a path; `skip` when no request got an ERROR
  * (no messages to inspect); `pass` otherwise.
@@ -29,7 +32,7 @@ const TOP_LEVEL = "srv|tmp|home|var|root|usr|etc|opt|mnt|media|data|private|User
 /** Absolute server paths inside a message: `/srv/...`, `/a/b`, `C:\...`. */
 const PATH = new RegExp(
   `(?:^|[^\\w.~-])(/(?:${TOP_LEVEL})(?![\\w.-])[^\\s"':,;)]*` +
-    `|/[\\w.~-]+/[\\w.~-]+[^\\s"':,;)]*)` +
+    `|/(?:[\\w.~-]+/)+root/[^\\s"':,;)]*)` +
     `|\\b([A-Za-z]:[\\\\/][^\\s"':,;)]*)`,
 );
 
@@ -45,6 +48,11 @@ const PATH = new RegExp(
  * assert.equal(revealedPath("File not found", "x.bin"), undefined);
  * assert.equal(revealedPath('"/etc/x" not found', "/etc/x"), undefined);
  * assert.equal(revealedPath("cannot open C:\\tftp\\x.bin", "x.bin"), "C:\\tftp\\");
+ * // A virtual, normalised echo of the request is no server path...
+ * assert.equal(revealedPath('"/outside/secret.txt" not found', "../outside/secret.txt"), undefined);
+ * assert.equal(revealedPath("/sub/a.bin: no such file", "sub/a.bin"), undefined);
+ * // ...but the fixtures' served directory is, wherever it lies.
+ * assert.equal(revealedPath("file /build/x/root/a.bin not found", "a.bin"), "/build/x/root/");
  * ```
  *
  * @param message An ERROR message.

@@ -3,10 +3,11 @@
  * 512 octets", so a server must accept a request of exactly 512 bytes; a server that reads
  * requests into a smaller buffer cuts the last NUL off and refuses or ignores it.
  *
- * Sent: `RRQ "512-byte.bin" octet` padded to exactly 512 bytes with one option unknown to
- * every server, `x-conformance-padding` (RFC 2347: unknown options are ignored), as a
- * complete download. When that fails, the same request padded to only 128 bytes is tried,
- * to tell the size from the padding option.
+ * Sent: `RRQ "512-byte.bin" octet` padded to exactly 512 bytes with many short options
+ * unknown to every server, `xpad1=x`, `xpad2=x` ... (RFC 2347: unknown options are ignored;
+ * many short ones rather than one long value, since servers cap option values, not
+ * counts), as a complete download. When that fails, the same request padded to only 128
+ * bytes is tried, to tell the size from the padding options.
  *
  * Verdicts: `pass` when the 512-byte request was served with the right bytes; `fail` when it
  * was refused or not answered while the 128-byte one is served; `skip` when the short one
@@ -20,13 +21,22 @@ import { type CheckOutcome, type ConformanceCheck, defineCheck } from "../check.
 import { compareBytes, describeDatagrams, rrq } from "./_helpers.ts";
 
 const NAME = "512-byte.bin";
-const PAD = "x-conformance-padding";
+const PAD = "xpad";
 const SHORT_BYTES = 128;
 
-/** Options that pad an RRQ for {@linkcode NAME} to `size` bytes. */
+/** Short unknown options that pad an RRQ for {@linkcode NAME} to exactly `size` bytes. */
 function padding(size: number): Record<string, string> {
-  const bare = encodePacket(rrq(NAME, { options: { [PAD]: "" } })).length;
-  return { [PAD]: "x".repeat(size - bare) };
+  const options: Record<string, string> = {};
+  let left = size - encodePacket(rrq(NAME)).length;
+  for (let i = 1; left > 0; i++) {
+    const name = `${PAD}${i}`;
+    const fixed = name.length + 2; // the name, its NUL and the value's NUL
+    // Each option takes one "x"; the last takes what remains (at least one, at most ~20).
+    const value = left - fixed < 2 * (fixed + 1) ? "x".repeat(left - fixed) : "x";
+    options[name] = value;
+    left -= fixed + value.length;
+  }
+  return options;
 }
 
 /**
@@ -49,13 +59,13 @@ const check: ConformanceCheck = defineCheck({
     const options = padding(MAX_REQUEST_BYTES);
     const size = encodePacket(rrq(NAME, { options })).length;
     const got = await ctx.download(NAME, { options });
-    const seen = `RRQ ${JSON.stringify(NAME)} octet ${PAD}=x...x (${size} bytes) -> ${
-      describeDatagrams(got.received, 4)
-    }`;
-    const measured = { requestBytes: size, oack: got.oack ?? null };
+    const count = Object.keys(options).length;
+    const seen = `RRQ ${JSON.stringify(NAME)} octet ${PAD}1=x ... ${PAD}${count} (${size} ` +
+      `bytes) -> ${describeDatagrams(got.received, 4)}`;
+    const measured = { requestBytes: size, paddingOptions: count, oack: got.oack ?? null };
     const wrong = got.result === "ok" ? compareBytes(got.data, fixture.bytes()) : got.detail;
     if (wrong === undefined) {
-      const echoed = got.oack?.[PAD] !== undefined
+      const echoed = Object.keys(got.oack ?? {}).some((k) => k.startsWith(PAD))
         ? ` (the OACK echoed the unknown option, which RFC 2347 forbids: see ` +
           `oack-only-requested)`
         : "";

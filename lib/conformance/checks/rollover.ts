@@ -10,7 +10,9 @@
  * Verdicts: `skip` when the server does not grant blksize 8 (no OACK, another size, or an
  * ERROR): the file is then too few blocks to wrap; `pass` when DATA 65535 is followed by
  * DATA 0 and the whole file arrives intact; `warn` when DATA 65535 is followed by DATA 1, or
- * the server stops or refuses at the wrap; `fail` when bytes arrive wrong.
+ * the download fails (the detail says after which block and whether before, at or past the
+ * wrap); `fail` only when bytes arrive wrong (corrupt, or a complete transfer of the wrong
+ * size).
  *
  * @module
  */
@@ -76,10 +78,19 @@ const check: ConformanceCheck = defineCheck({
       };
     }
     if (got.result !== "ok") {
+      const last = blocks[blocks.length - 1];
+      const where = last === undefined
+        ? "before any DATA"
+        : `after DATA ${last.block} (${blocks.length} blocks, ${got.data.length} of ` +
+          `${fixture.size} bytes)`;
+      const wrap = blocks.length < 65535
+        ? `, before the wrap at block 65535`
+        : blocks.length === 65535
+        ? `, exactly at the wrap`
+        : `, past the wrap`;
       return {
         status: "warn",
-        detail: `${seen}: ${got.detail} after ${got.data.length} of ${fixture.size} bytes ` +
-          `(the transfer did not get past block 65535)`,
+        detail: `${seen}: the download stopped ${where}${wrap}: ${got.detail}`,
         measured,
       };
     }

@@ -9,7 +9,9 @@
  * 3. `RRQ "netascii.txt" netascii`: the octets on the wire are not the size on disk (every
  *    LF and CR gains a byte), so a server may leave tsize out; if it gives one, the number
  *    of octets it then sends is exact (the conversion itself is the `netascii` check's
- *    business).
+ *    business). A control download of the same file in netascii without tsize goes first:
+ *    when that fails too, netascii is not judged here (a server without netascii support
+ *    is not blamed on tsize).
  *
  * Verdicts: `skip` when the octet requests get no tsize back (the server does not support
  * it); `fail` when an octet OACK gives a size other than the file's, or a netascii OACK one
@@ -87,6 +89,18 @@ const check: ConformanceCheck = defineCheck({
       notes.push("tsize was given for one octet file and not the other");
     }
     const fixture = ctx.fixtures.get("netascii.txt");
+    const control = await downloadDescribed(ctx, fixture.name, { mode: "netascii" });
+    if (control.record.result !== "ok") {
+      notes.push(
+        `netascii not judged: without tsize it fails too (the netascii check judges that): ` +
+          control.line,
+      );
+      return {
+        status: worst(verdicts.filter((v) => v !== "skip")),
+        detail: notes.join("; "),
+        measured,
+      };
+    }
     const { record, line } = await downloadDescribed(ctx, fixture.name, {
       mode: "netascii",
       options,

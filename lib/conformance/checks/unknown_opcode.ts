@@ -18,13 +18,7 @@
  */
 
 import { type CheckOutcome, type ConformanceCheck, defineCheck } from "../check.ts";
-import {
-  classifyAnswer,
-  describeDatagram,
-  rawRequest,
-  type Sample,
-  sendSamples,
-} from "./_helpers.ts";
+import { rawRequest, type Sample, stoppedOutcome, trySamples } from "./_helpers.ts";
 
 const OPCODES = [0, 7, 99, 65535];
 /** How long to gather answers, before scaling. */
@@ -50,24 +44,14 @@ const check: ConformanceCheck = defineCheck({
       label: `opcode ${opcode} + "512-byte.bin" octet`,
       bytes: rawRequest(opcode, ["512-byte.bin", "octet"]),
     }));
-    const results = await sendSamples(ctx, samples, { windowMs: ctx.ms(WINDOW_MS) });
-    const lines = results.map(({ sample, answers }) =>
-      `${sample.label} -> ${answers.length === 0 ? "silence" : describeDatagram(answers[0])}`
-    );
-    const classes = results.map(({ answers }) => classifyAnswer(answers));
-    const live = await ctx.liveness();
+    const { seen, classes, live } = await trySamples(ctx, samples, {
+      windowMs: ctx.ms(WINDOW_MS),
+    });
     const measured = {
       answers: Object.fromEntries(OPCODES.map((opcode, i) => [opcode, classes[i]])),
       alive: live.alive,
     };
-    const seen = lines.join("; ");
-    if (!live.alive) {
-      return {
-        status: "fail",
-        detail: `${seen}; then a normal RRQ: ${live.detail}: the server stopped serving`,
-        measured,
-      };
-    }
+    if (!live.alive) return { ...stoppedOutcome(seen, live), measured };
     const bad = classes.findIndex((c) => c === "served" || c === "garbage");
     if (bad >= 0) {
       return {

@@ -9,7 +9,8 @@
  * 1. ACK 0 for the OACK, then wait: blocks 1..W (W from the OACK) must come, and nothing
  *    beyond W before the next ACK (a quiet period of 200 ms is observed after the window).
  * 2. ACK m for a block in the middle of that window (m = W / 2, rounded down): blocks
- *    m+1..m+W must come next, nothing beyond m+W.
+ *    m+1..m+W must come next, nothing beyond m+W. What arrived after the quiet period but
+ *    before ACK m left is drained first (by arrival time) and must hold no block beyond W.
  * 3. The transfer is completed, acknowledging each window's last block, and the bytes are
  *    compared with the fixture.
  *
@@ -54,6 +55,8 @@ function runs(blocks: readonly number[]): string {
 /** A transfer in progress: the blocks received so far and what each phase saw. */
 class Window {
   readonly have = new Map<number, Uint8Array>();
+  /** DATA blocks that arrived after the last gathering ended but before the latest ACK left. */
+  early: number[] = [];
   error?: ReceivedDatagram;
   readonly #probe: Probe;
   readonly #tid: Address;
@@ -71,25 +74,32 @@ class Window {
   }
 
   /**
-   * Sends ACK `block`, then gathers DATA until every block in `wanted` arrived (or
-   * `timeoutMs`), then for `quietMs` more. Returns the DATA block numbers in arrival order.
+   * Drains what is queued (into {@linkcode early}: it came before this ACK), sends ACK
+   * `block`, then gathers DATA until every block in `wanted` arrived (or `timeoutMs`), then
+   * for `quietMs` more. Returns the DATA block numbers that came after the ACK left, in
+   * arrival order.
    */
   async ackAndGather(
     block: number,
     wanted: readonly number[],
     timing: { timeoutMs: number; quietMs: number },
   ): Promise<number[]> {
-    await this.#probe.send({ opcode: OPCODE.ACK, block }, this.#tid);
     const missing = new Set(wanted);
     const seen: number[] = [];
+    let sentAt = Infinity;
+    this.early = [];
     const take = (datagram: ReceivedDatagram) => {
       const packet = datagram.packet;
       if (packet?.opcode === OPCODE.ERROR) this.error ??= datagram;
       if (packet?.opcode !== OPCODE.DATA) return;
-      seen.push(packet.block);
+      if (datagram.atMs < sentAt) this.early.push(packet.block);
+      else seen.push(packet.block);
       missing.delete(packet.block);
       if (!this.have.has(packet.block)) this.have.set(packet.block, packet.data.slice());
     };
+    for (const datagram of await this.#probe.collect(0, this.#tid)) take(datagram);
+    sentAt = this.#probe.nowMs();
+    await this.#probe.send({ opcode: OPCODE.ACK, block }, this.#tid);
     const deadline = performance.now() + timing.timeoutMs;
     for (let i = 0; i < 1000 && missing.size > 0 && this.error === undefined; i++) {
       const left = deadline - performance.now();
@@ -199,11 +209,18 @@ const check: ConformanceCheck = defineCheck({
       steps.push(`ACK ${middle} -> ${runs(next)}`);
       measured.ackedInside = middle;
       measured.afterAckInside = next;
+      measured.beforeAckInside = window.early;
+      const unasked = window.early.filter((block) => block > w);
       const missing = range(middle + 1, Math.min(middle + w, total)).filter((b) =>
         !next.includes(b)
       );
       const over = next.filter((block) => block > middle + w);
-      if (missing.length > 0) {
+      if (unasked.length > 0) {
+        problems.push(
+          `DATA ${unasked[0]} was sent before any ACK allowed it (windowsize ${w}; it came ` +
+            `after the first window's quiet period, before ACK ${middle} left)`,
+        );
+      } else if (missing.length > 0) {
         problems.push(
           `after ACK ${middle} the server did not send DATA ${runs(missing).slice(5)} ` +
             `(a window starting right after the acknowledged block was due)`,

@@ -105,6 +105,9 @@ const check: ConformanceCheck = defineCheck({
     if (problems.length === 0) {
       // The duplicate: sent once, its answer awaited once (no retransmission of it).
       const packet = { opcode: OPCODE.DATA, block: 1, data: blocks[0] } as const;
+      // A late ACK 1 (answering a retry of our DATA 1) must not pass for the answer.
+      const stale = await probe.collect(0, tid);
+      if (stale.length > 0) measured.staleBeforeDuplicate = stale.map(describeDatagram);
       await probe.send(packet, tid);
       const sentAt = performance.now();
       const again = await probe.receive({ timeoutMs, from: tid });

@@ -7,11 +7,15 @@
  * tsize=2000` and 2000 bytes, then an RRQ of the same name; the bytes read back are compared
  * with the bytes sent.
  *
+ * When the WRQ is refused with a code other than 3, the same upload without tsize is tried as
+ * a control (under another name): a server that refuses every WRQ (dnsmasq answers ERROR 4
+ * "unsupported request") says nothing about tsize.
+ *
  * Verdicts: `skip` when the WRQ is answered with ACK 0 or an OACK without tsize (the server
- * does not support tsize on writes), or refused with ERROR 1, 2 or 6 (writes are not enabled
- * on it); `warn` when 2000 bytes are refused with ERROR 3; `fail` when the OACK gives
- * another size, another ERROR answers the option, the upload does not complete or the file
- * read back differs; `pass` otherwise.
+ * does not support tsize on writes), or refused and the control is refused too (writes are
+ * not enabled on it); `warn` when 2000 bytes are refused with ERROR 3; `fail` when the OACK
+ * gives another size, the WRQ with tsize is refused while the control is accepted, the
+ * upload does not complete or the file read back differs; `pass` otherwise.
  *
  * @module
  */
@@ -19,7 +23,7 @@
 import { Prng } from "../../sim/prng.ts";
 import { OPCODE } from "../../tftp/packet/mod.ts";
 import { type CheckOutcome, type ConformanceCheck, defineCheck } from "../check.ts";
-import { fromServer, roundTrip, uniqueName } from "./_option_helpers.ts";
+import { fromServer, roundTrip, uniqueName, uploadDescribed } from "./_option_helpers.ts";
 
 const SIZE = 2000;
 
@@ -48,14 +52,27 @@ const check: ConformanceCheck = defineCheck({
     const given = record.oack?.tsize;
     const measured = { name, oackTsize: given ?? null };
     if (trip.refused !== undefined) {
-      const code = record.error?.code;
-      if (code === 1 || code === 2 || code === 6) {
-        return { status: "skip", detail: `server refused the upload: ${line}`, measured };
-      }
-      if (code === 3) {
+      if (record.error?.code === 3) {
         return { status: "warn", detail: `${SIZE} bytes refused as too large: ${line}`, measured };
       }
-      return { status: "fail", detail: `the tsize option caused an ERROR: ${line}`, measured };
+      const control = await uploadDescribed(ctx, uniqueName(ctx.writePrefix, "wrq-control"), {
+        data,
+      });
+      const controlRefused = fromServer(control.record)[0]?.packet?.opcode === OPCODE.ERROR;
+      const both = `${line}; without tsize: ${control.line}`;
+      if (controlRefused || control.record.result !== "ok") {
+        return {
+          status: "skip",
+          detail: `server refused the upload, with and without tsize: ${both}`,
+          measured,
+        };
+      }
+      return {
+        status: "fail",
+        detail: `the tsize option caused an ERROR, while the same upload without it was ` +
+          `accepted: ${both}`,
+        measured,
+      };
     }
     const first = fromServer(record)[0]?.packet;
     if (first?.opcode === OPCODE.ACK) {
