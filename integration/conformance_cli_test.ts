@@ -386,8 +386,9 @@ Deno.test("conformance CLI: fixtures writes the tree the suite expects", async (
   assert.match(lines[1], /^ {2}fresh\/root\/0-byte\.bin +0 bytes +empty/);
   assert.ok(got.stdout.endsWith(
     "\nServe fresh/root with the server under test, for example:\n" +
-      "  deno task tftp serve fresh/root --host 127.0.0.1 --port 6969\n" +
-      "Then run:\n  deno task conformance run tftp://127.0.0.1:6969/\n",
+      "  deno task tftp serve fresh/root --host 127.0.0.1 --port 6969 --create\n" +
+      "Then run (--writable: the upload checks, which need a server that creates files):\n" +
+      "  deno task conformance run tftp://127.0.0.1:6969/ --writable\n",
   ));
   for (const one of FIXTURES.all) {
     const path = join(dir, "root", ...one.name.split("/"));

@@ -363,7 +363,7 @@ Deno.test("udp CLI: chat --listen warns early; SIGINT/SIGTERM end clients with 1
 
 Deno.test("udp CLI: ipmsg sends one gbk IPMSG_SENDMSG, parsed back exactly", async () => {
   await using peer = new RawPeer();
-  const before = Math.floor(Date.now() / 1000);
+  const before = Date.now() % 2 ** 32; // milliseconds within 32 bits
   const sent = await run([
     "ipmsg",
     "127.0.0.1",
@@ -375,11 +375,14 @@ Deno.test("udp CLI: ipmsg sends one gbk IPMSG_SENDMSG, parsed back exactly", asy
     "--from-host",
     "pc1",
   ]);
-  const after = Math.floor(Date.now() / 1000);
+  const after = Date.now() % 2 ** 32;
   assert.deepEqual(sent, { code: 0, stdout: "", stderr: "" });
   const [bytes] = await received(peer, "the IPMSG packet");
   const message = decodeIpmsg(bytes);
-  assert.ok(message.packetNo >= before && message.packetNo <= after, `${message.packetNo}`);
+  const inRange = before <= after
+    ? message.packetNo >= before && message.packetNo <= after
+    : message.packetNo >= before || message.packetNo <= after; // wrapped at 2^32
+  assert.ok(inRange, `${message.packetNo} not in ${before}..${after}`);
   assert.deepEqual(message, {
     version: "1",
     packetNo: message.packetNo,

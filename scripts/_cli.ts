@@ -18,9 +18,17 @@ function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string):
   for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
 }
 
-/** Writes text to stdout, all of it. */
+/**
+ * Writes text to stdout, all of it. When the reader went away (`jobs.ts check | head`), the
+ * process ends quietly with status 0, as a command killed by SIGPIPE would.
+ */
 export function out(text: string): void {
-  writeAll(Deno.stdout, text);
+  try {
+    writeAll(Deno.stdout, text);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    Deno.exit(0);
+  }
 }
 
 /** Writes text to stderr, all of it. */

@@ -145,9 +145,9 @@ async function fixtures(dir: string): Promise<number> {
   }
   out(
     `\nServe ${root} with the server under test, for example:\n` +
-      `  deno task tftp serve ${root} --host 127.0.0.1 --port 6969\n` +
-      `Then run:\n` +
-      `  deno task conformance run tftp://127.0.0.1:6969/\n`,
+      `  deno task tftp serve ${root} --host 127.0.0.1 --port 6969 --create\n` +
+      `Then run (--writable: the upload checks, which need a server that creates files):\n` +
+      `  deno task conformance run tftp://127.0.0.1:6969/ --writable\n`,
   );
   return 0;
 }

@@ -136,7 +136,9 @@ async function chat(cmd: Command<"chat">): Promise<number> {
 
 async function ipmsg(cmd: Command<"ipmsg">): Promise<number> {
   const bytes = encodeIpmsg({
-    packetNo: Math.floor(Date.now() / 1000),
+    // Milliseconds, within 32 bits: clients drop a repeated packet number as a duplicate, and
+    // two messages sent within one second must both arrive.
+    packetNo: Date.now() % 2 ** 32,
     user: cmd.user,
     host: cmd.fromHost,
     command: IPMSG_COMMAND.SENDMSG,
