@@ -1,0 +1,317 @@
+/**
+ * Many downloads at once from one server process: `deno run --allow-all bench/concurrency.ts
+ * [--clients 100,500,1000] [--size 1M] [--blksize 1468] [--windowsize 4] [--json FILE]`.
+ *
+ * For each client count a fresh server (`scripts/tftp.ts serve`, a child process so its CPU
+ * time and memory can be read from `/proc`) serves one file; this process runs that many
+ * `tftpGet` at once in its one event loop and checks every byte as it arrives. One client
+ * process, not one per download: a Deno process costs about 40 MB and a V8 start-up, so a
+ * thousand of them would measure process creation, not the server; one client event loop
+ * multiplexing every transfer is also how the library is meant to be used, and with 2 vCPUs
+ * one server plus one client process keeps both busy. No limit is raised: the open-files
+ * limit is printed.
+ *
+ * Reported per run: failures, aggregate throughput, server CPU time (utime + stime), server
+ * idle and peak RSS, the most transfers active at once (the server's open sockets beyond
+ * idle), and RSS growth per active transfer = (peak - idle) / most active, next to the
+ * window's data (blksize x windowsize) that a transfer must hold anyway.
+ *
+ * @module
+ */
+
+import { tftpGet } from "../mod.ts";
+import { Prng } from "../lib/sim/prng.ts";
+import { ScriptProcess } from "../integration/_script_process.ts";
+import { parseOptions, UsageError } from "../scripts/_cli_args.ts";
+import { err, out } from "../scripts/_cli.ts";
+
+function line(text: string): void {
+  out(`${text}\n`);
+}
+import {
+  canReadProcMemory,
+  counterDelta,
+  countOpenSockets,
+  loadAverage,
+  mib,
+  openFilesLimit,
+  parseSizeBytes,
+  readCpuSeconds,
+  readProcessMemory,
+  readUdpCounters,
+  RssSampler,
+} from "./_proc.ts";
+
+const USAGE = `Usage: deno run --allow-all bench/concurrency.ts [options]
+
+  --clients N[,N...]  Concurrent downloads per run, one run each (default 1000)
+  --size BYTES        File size, e.g. 1M, 64K (default 1M)
+  --blksize N         Block size asked for (default 1468)
+  --windowsize N      Window size asked for (default 4)
+  --retries N         Timeouts in a row before a transfer fails, client and server (default 5)
+  --json FILE         Also write the results as JSON to FILE`;
+
+interface TransferOptions {
+  blksize: number;
+  windowsize: number;
+  retries: number;
+}
+
+interface RunResult {
+  clients: number;
+  sizeBytes: number;
+  blksize: number;
+  windowsize: number;
+  retries: number;
+  ok: number;
+  failed: number;
+  errors: Record<string, number>;
+  serverLog: Record<string, number>;
+  serverRetransmits: number;
+  udpInErrors: number;
+  udpRcvbufErrors: number;
+  wallSeconds: number;
+  aggregateMBps: number;
+  serverCpuSeconds: number;
+  clientCpuSeconds: number;
+  serverIdleRssBytes: number;
+  serverPeakRssBytes: number;
+  serverHighWaterBytes: number;
+  maxActive: number;
+  activeAtPeak: number;
+  growthPerTransferBytes: number;
+  windowDataBytes: number;
+  beyondWindowBytes: number;
+  retransmits: number;
+  timeouts: number;
+}
+
+function sameAt(expected: Uint8Array, at: number, chunk: Uint8Array): boolean {
+  if (at + chunk.length > expected.length) return false;
+  for (let i = 0; i < chunk.length; i++) if (chunk[i] !== expected[at + i]) return false;
+  return true;
+}
+
+/** Downloads `url` into a sink that checks each byte against `expected`. */
+async function checkedGet(
+  url: string,
+  expected: Uint8Array,
+  options: TransferOptions,
+): Promise<{ retransmits: number; timeouts: number }> {
+  let at = 0;
+  let wrong = -1;
+  const sink = new WritableStream<Uint8Array>({
+    write(chunk) {
+      if (wrong < 0 && !sameAt(expected, at, chunk)) wrong = at;
+      at += chunk.length;
+    },
+  });
+  const result = await tftpGet(url, sink, options);
+  if (wrong >= 0) throw new Error(`Wrong bytes at offset ${wrong}`);
+  if (at !== expected.length) throw new Error(`Got ${at} bytes, expected ${expected.length}`);
+  return { retransmits: result.stats.retransmits, timeouts: result.stats.timeouts };
+}
+
+async function runOnce(
+  root: string,
+  expected: Uint8Array,
+  clients: number,
+  options: TransferOptions,
+): Promise<RunResult> {
+  await using server = new ScriptProcess(
+    "tftp.ts",
+    ["serve", root, "--host", "127.0.0.1", "--port", "0", "--retries", String(options.retries)],
+    { limitMs: 3_600_000, waitMs: 30_000 },
+  );
+  const port = await server.listening();
+  const url = `tftp://127.0.0.1:${port}/f.bin`;
+  // Warm up (compile the hot paths), then let the server settle before the idle reading.
+  for (let i = 0; i < 3; i++) await checkedGet(url, expected, options);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const idleRss = readProcessMemory(server.pid)!.rssBytes;
+  const idleSockets = countOpenSockets(server.pid)!;
+  const serverCpu0 = readCpuSeconds(server.pid)!;
+  const clientCpu0 = readCpuSeconds(Deno.pid)!;
+  const logStart = server.out.length;
+  const udp0 = readUdpCounters();
+  const sampler = new RssSampler(
+    server.pid,
+    () => Math.max(0, (countOpenSockets(server.pid) ?? idleSockets) - idleSockets),
+  );
+  const started = performance.now();
+  const results = await Promise.allSettled(
+    Array.from({ length: clients }, () => checkedGet(url, expected, options)),
+  );
+  const wallSeconds = (performance.now() - started) / 1000;
+  const sample = sampler.stop();
+  const serverCpuSeconds = readCpuSeconds(server.pid)! - serverCpu0;
+  const clientCpuSeconds = readCpuSeconds(Deno.pid)! - clientCpu0;
+  const udp = counterDelta(udp0, readUdpCounters());
+  const code = await server.exit("SIGTERM");
+  if (code !== 0) throw new Error(`The server exited with status ${code}:\n${server.err}`);
+
+  const serverLog: Record<string, number> = {};
+  let serverRetransmits = 0;
+  for (const entry of server.out.slice(logStart).split("\n").filter((l) => l !== "")) {
+    // "127.0.0.1:PORT read f.bin octet complete 1048576 B in ..." or "... failed ...: why"
+    const [, status = "?", rest = ""] = / octet (complete|failed|refused)(.*)$/.exec(entry) ?? [];
+    const why = rest.slice(rest.indexOf(": ") + 2);
+    serverRetransmits += Number(/, ([0-9]+) retransmits?\)$/.exec(rest)?.[1] ?? 0);
+    const text = normalize(status === "complete" ? status : `${status}: ${why}`);
+    serverLog[text] = (serverLog[text] ?? 0) + 1;
+  }
+  const errors: Record<string, number> = {};
+  let ok = 0, retransmits = 0, timeouts = 0;
+  for (const r of results) {
+    if (r.status === "fulfilled") {
+      ok++;
+      retransmits += r.value.retransmits;
+      timeouts += r.value.timeouts;
+    } else {
+      const text = normalize(
+        r.reason instanceof Error ? `${r.reason.name}: ${r.reason.message}` : String(r.reason),
+      );
+      errors[text] = (errors[text] ?? 0) + 1;
+    }
+  }
+  const windowDataBytes = options.blksize * options.windowsize;
+  const growth = sample.maxActive > 0 ? (sample.peakRssBytes - idleRss) / sample.maxActive : 0;
+  return {
+    clients,
+    sizeBytes: expected.length,
+    ...options,
+    ok,
+    failed: clients - ok,
+    errors,
+    serverLog,
+    serverRetransmits,
+    udpInErrors: udp.InErrors,
+    udpRcvbufErrors: udp.RcvbufErrors,
+    wallSeconds,
+    aggregateMBps: (ok * expected.length) / 1e6 / wallSeconds,
+    serverCpuSeconds,
+    clientCpuSeconds,
+    serverIdleRssBytes: idleRss,
+    serverPeakRssBytes: sample.peakRssBytes,
+    serverHighWaterBytes: sample.highWaterBytes,
+    maxActive: sample.maxActive,
+    activeAtPeak: sample.activeAtPeak,
+    growthPerTransferBytes: Math.round(growth),
+    windowDataBytes,
+    beyondWindowBytes: Math.round(growth - windowDataBytes),
+    retransmits,
+    timeouts,
+  };
+}
+
+/** An error text with ports and block numbers replaced, so that alike errors group. */
+function normalize(text: string): string {
+  return text.replace(/:[0-9]+\b/g, ":PORT").replace(/\b(DATA|ACK|block) [0-9]+/g, "$1 N")
+    .replace(/after [0-9]+ B in [0-9]+ ms/g, "after N B in N ms");
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+function report(r: RunResult): void {
+  line(
+    `${r.clients} x ${r.sizeBytes} B (blksize ${r.blksize}, windowsize ${r.windowsize}, retries ${r.retries}): ` +
+      `${r.ok} ok, ${r.failed} failed in ${r.wallSeconds.toFixed(2)} s, ` +
+      `${r.aggregateMBps.toFixed(1)} MB/s aggregate`,
+  );
+  for (const [text, count] of Object.entries(r.errors)) line(`  client: ${count} x ${text}`);
+  for (const [text, count] of Object.entries(r.serverLog)) line(`  server log: ${count} x ${text}`);
+  line(`  UDP InErrors ${r.udpInErrors}, RcvbufErrors ${r.udpRcvbufErrors} (whole namespace)`);
+  line(
+    `  server CPU ${r.serverCpuSeconds.toFixed(2)} s ` +
+      `(${((r.serverCpuSeconds * 1000) / ((r.ok * r.sizeBytes) / 2 ** 20)).toFixed(2)} ms/MiB), ` +
+      `client CPU ${r.clientCpuSeconds.toFixed(2)} s; ` +
+      `${r.retransmits} retransmits, ${r.timeouts} timeouts (client side); ` +
+      `${r.serverRetransmits} retransmits (server side, completed transfers)`,
+  );
+  line(
+    `  server RSS idle ${mib(r.serverIdleRssBytes)}, peak ${mib(r.serverPeakRssBytes)} ` +
+      `(VmHWM ${mib(r.serverHighWaterBytes)}); most active ${r.maxActive} ` +
+      `(${r.activeAtPeak} at the peak)`,
+  );
+  line(
+    `  RSS growth per active transfer ${kib(r.growthPerTransferBytes)}; window's data ` +
+      `${kib(r.windowDataBytes)}; beyond the window ${kib(r.beyondWindowBytes)} ` +
+      `(target <= 64.0 KiB: ${r.beyondWindowBytes <= 65536 ? "met" : "MISSED"})`,
+  );
+}
+
+function parseCount(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^[0-9]+$/.test(text) || n < min || n > max) {
+    throw new UsageError(`${flag} must be an integer between ${min} and ${max}, got ${text}`);
+  }
+  return n;
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions("concurrency.ts", args, {
+    clients: { type: "string", default: "1000" },
+    size: { type: "string", default: "1M" },
+    blksize: { type: "string", default: "1468" },
+    windowsize: { type: "string", default: "4" },
+    retries: { type: "string", default: "5" },
+    json: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    line(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`Unexpected operand ${positionals[0]}`);
+  const counts = values.clients.split(",").map((c) => parseCount("--clients", c, 1, 10_000));
+  let size: number;
+  try {
+    size = parseSizeBytes("--size", values.size);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const options = {
+    blksize: parseCount("--blksize", values.blksize, 8, 65464),
+    windowsize: parseCount("--windowsize", values.windowsize, 1, 64),
+    retries: parseCount("--retries", values.retries, 0, 1000),
+  };
+  if (!canReadProcMemory()) {
+    line("skipped: no /proc here (Linux only)");
+    return 0;
+  }
+  line(`load average ${loadAverage()}; open files limit ${openFilesLimit()}; no limit raised`);
+  line(
+    `clients: one process (this one) running N tftpGet at once; server: scripts/tftp.ts serve`,
+  );
+  const root = await Deno.makeTempDir({ prefix: "tftpkit-bench-conc-" });
+  const results: RunResult[] = [];
+  try {
+    const expected = new Prng(size).bytes(size);
+    await Deno.writeFile(`${root}/f.bin`, expected);
+    for (const clients of counts) {
+      const result = await runOnce(root, expected, clients, options);
+      results.push(result);
+      report(result);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+  line(`load average after ${loadAverage()}`);
+  if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(results, null, 2) + "\n");
+  return results.every((r) => r.failed === 0) ? 0 : 1;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`error: ${error.message}\nRun with --help for usage.\n`);
+      Deno.exit(2);
+    }
+    err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    Deno.exit(1);
+  }
+}
