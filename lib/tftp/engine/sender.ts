@@ -10,6 +10,17 @@
  * - Up to `windowsize` unacknowledged blocks are in flight (1 = lock-step).
  * - An ACK for a block in flight acknowledges it and everything before it; sending resumes
  *   right after it (for an ACK inside the window, that re-sends the rest: RFC 7440).
+ * - Congestion control (RFC 7440 §4 leaves it to the sender; see congestion.ts): the
+ *   windowsize is the maximum. Blocks go out in bursts of `cwnd` blocks. A receiver ACKs only
+ *   after a whole window (or a gap, or its timeout), so a window cannot be clocked by ACKs:
+ *   when `cwnd` is smaller than the window, the rest of the window follows in bursts
+ *   `paceMs` apart (a pacing deadline in `pollTimeout`), and the retransmit timer restarts
+ *   with each burst, keeping its backoff and retry count. An ACK for everything sent is a
+ *   clean round (cwnd grows); an ACK for a block before the last one sent shows a gap: the
+ *   rest is resent at once from the block after it (fast recovery) and cwnd halves; a
+ *   timeout resends from the first unacknowledged block with cwnd 1. Socket buffers that
+ *   cannot take a whole window (Deno cannot size them) then cost a halving, not a collapse
+ *   into timeouts. With windowsize 1 a burst is the whole window: plain lock-step.
  * - A duplicate ACK (for the block already acknowledged) never causes a retransmission:
  *   the Sorcerer's Apprentice bug (RFC 1123 §4.2.3.1). Only the timer does.
  * - On timeout the unacknowledged blocks are sent again, the identical bytes, with backoff.
@@ -23,8 +34,31 @@ import { OPCODE } from "../packet/constants.ts";
 import type { NegotiatedOptions } from "../packet/options.ts";
 import type { Packet } from "../packet/packet.ts";
 import { blockCycle, blockDistance, MAX_ENGINE_WINDOW, wireBlock } from "./_block.ts";
+import { type CongestionStats, CongestionWindow } from "./congestion.ts";
 import { type ClientOpening, Transfer, type TransferConfig } from "./transfer.ts";
 import type { Peer } from "./types.ts";
+
+export type { CongestionStats } from "./congestion.ts";
+
+/** Bytes in the first burst of a window, unless `initialCwnd` says otherwise. */
+const INITIAL_WINDOW_BYTES = 65536;
+
+/** Timing and congestion control of a {@linkcode Sender}. */
+export interface SenderConfig extends TransferConfig {
+  /**
+   * Blocks in the first burst (capped at the windowsize). Default: as many as fit in 64 KiB,
+   * at least 1 (128 blocks of 512 bytes, 44 of 1468, 8 of 8192, 1 of 65464): a burst a
+   * default Linux socket buffer (about 208 KiB) takes whole.
+   */
+  initialCwnd?: number;
+  /**
+   * False sends every window whole, without congestion control (for comparisons).
+   * @default {true}
+   */
+  congestionControl?: boolean;
+  /** Milliseconds between the bursts of a window larger than cwnd. @default {1} */
+  paceMs?: number;
+}
 
 /** How a server-side sender opens. */
 export interface ServerSenderOpening {
@@ -72,14 +106,32 @@ export class Sender extends Transfer {
   #next = 1; // next block to send
   #highestSent = 0;
   #finalBlock = Infinity;
+  #congestion: CongestionWindow = new CongestionWindow(1);
+  #initialCwnd: number | undefined;
+  #adaptive: boolean;
+  #paceMs: number;
+  #burstLeft = 0; // blocks the current burst may still send
+  #paceAt: number | undefined; // when the next burst of this window may go
+  #flightResent = false; // the flight since the timer was armed holds a retransmission
 
   /** A client upload (`opening` holds the WRQ and the server) or a server's RRQ sender. */
   constructor(
     now: number,
     opening: ClientOpening | ServerSenderOpening,
-    config: TransferConfig = {},
+    config: SenderConfig = {},
   ) {
     super(now, config, "request" in opening ? opening : opening.peer);
+    const paceMs = config.paceMs ?? 1;
+    if (!(paceMs >= 0) || !Number.isFinite(paceMs)) {
+      throw new RangeError(`paceMs must be a finite number >= 0, got ${JSON.stringify(paceMs)}`);
+    }
+    this.#paceMs = paceMs;
+    this.#initialCwnd = config.initialCwnd;
+    this.#adaptive = config.congestionControl ?? true;
+    const initial = this.#initialCwnd;
+    if (initial !== undefined && !(Number.isInteger(initial) && initial >= 1)) {
+      throw new RangeError(`initialCwnd must be an integer >= 1, got ${JSON.stringify(initial)}`);
+    }
     if (!("request" in opening)) {
       this.settle(opening.options, opening.oack !== undefined);
       this.#oack = opening.oack;
@@ -88,6 +140,7 @@ export class Sender extends Transfer {
         this.timer.arm(now);
       } else {
         this.#started = true;
+        this.#startBurst();
       }
     }
   }
@@ -97,6 +150,11 @@ export class Sender extends Transfer {
     // Before the options are settled the block size is unknown: take nothing yet.
     if (this.#finished || this.isClosed || !this.#configured) return false;
     return this.#built - this.#base < this.#windowsize;
+  }
+
+  /** What congestion control did so far (the window, its rounds, losses and timeouts). */
+  get congestion(): CongestionStats {
+    return this.#congestion.stats;
   }
 
   /** Payload bytes acknowledged so far. */
@@ -128,6 +186,10 @@ export class Sender extends Transfer {
   protected configure(options: NegotiatedOptions): void {
     this.#blksize = options.blksize;
     this.#windowsize = Math.min(options.windowsize, MAX_ENGINE_WINDOW);
+    this.#congestion = new CongestionWindow(this.#windowsize, {
+      initial: this.#initialCwnd ?? Math.max(1, Math.floor(INITIAL_WINDOW_BYTES / this.#blksize)),
+      adaptive: this.#adaptive,
+    });
     this.#configured = true;
     this.#partial = new Uint8Array(4 + this.#blksize);
     for (const chunk of this.#unsliced) this.#cut(chunk);
@@ -164,21 +226,68 @@ export class Sender extends Transfer {
     this.#packets.push(packet);
   }
 
-  /** Sends what the window allows; arms the timer when the flight starts now (`arm`). */
+  /** A new burst of up to cwnd blocks may go now. */
+  #startBurst(): void {
+    this.#burstLeft = this.#congestion.cwnd;
+    this.#paceAt = undefined;
+  }
+
+  /**
+   * Sends what the window and the burst allow; arms the timer when the flight starts now
+   * (`arm`). When the burst ends before the window does, the next burst waits `paceMs`.
+   */
   #pump(now: number, arm = true): void {
     if (!this.#started) return;
-    const limit = Math.min(this.#built, this.#base + this.#windowsize);
+    const windowEnd = this.#base + this.#windowsize;
+    const limit = Math.min(this.#built, windowEnd);
     const idle = this.#next === this.#base + 1;
     let resent = false;
-    while (this.#next <= limit) {
+    while (this.#next <= limit && this.#burstLeft > 0) {
       const again = this.#next <= this.#highestSent;
       this.send(this.#packets[this.#head + this.#next - this.#base - 1], again);
       if (again) resent = true;
       else this.#highestSent = this.#next;
       this.#next++;
+      this.#burstLeft--;
     }
-    if (arm && idle && this.#next > this.#base + 1) this.timer.arm(now);
-    if (resent) this.timer.noteRetransmission();
+    if (arm && idle && this.#next > this.#base + 1) {
+      this.timer.arm(now);
+      this.#flightResent = false;
+    }
+    if (resent) {
+      this.timer.noteRetransmission();
+      this.#flightResent = true;
+    }
+    if (this.#burstLeft === 0 && this.#next <= windowEnd && this.#paceAt === undefined) {
+      this.#paceAt = now + this.#paceMs;
+    }
+  }
+
+  /** The next burst of a paced window: restart the timer for it, keeping the backoff. */
+  #paceBurst(now: number): void {
+    this.#startBurst();
+    const before = this.#next;
+    this.#pump(now, false);
+    if (this.#next === before) return;
+    const attempts = this.timer.attempts;
+    this.timer.arm(now);
+    for (let i = 0; i < attempts; i++) this.timer.expire(now); // restores the backoff
+    if (this.#flightResent) this.timer.noteRetransmission(); // Karn: no sample from it
+  }
+
+  /** When `handleTimeout` must be called next: the retransmit or the pacing deadline. */
+  override pollTimeout(): number | undefined {
+    const deadline = super.pollTimeout();
+    if (this.#paceAt === undefined || this.isClosed) return deadline;
+    return deadline === undefined ? this.#paceAt : Math.min(deadline, this.#paceAt);
+  }
+
+  /** Tells the machine the time: sends the next paced burst or retransmits when due. */
+  override handleTimeout(now: number): void {
+    if (this.#paceAt !== undefined && now >= this.#paceAt && !this.isClosed) {
+      this.#paceBurst(now);
+    }
+    super.handleTimeout(now);
   }
 
   /** Describes what the machine waits for, for timeout messages. */
@@ -194,6 +303,7 @@ export class Sender extends Transfer {
       if (packet.opcode === OPCODE.OACK || (packet.opcode === OPCODE.ACK && packet.block === 0)) {
         if (!this.acceptFirstAnswer(now, from, packet)) return;
         this.#started = true;
+        this.#startBurst();
         this.#pump(now);
         return;
       }
@@ -219,6 +329,7 @@ export class Sender extends Transfer {
       this.#started = true;
       this.timer.acknowledge(now);
       this.timer.disarm();
+      this.#startBurst();
       this.#pump(now);
       return;
     }
@@ -244,6 +355,10 @@ export class Sender extends Transfer {
       this.#head = 0;
     }
     this.timer.acknowledge(now);
+    // Everything sent acknowledged: a clean round. An ACK before the last block sent: the
+    // blocks after it were lost (a gap), resent below at once.
+    if (this.#base === this.#highestSent) this.#congestion.onCleanRound();
+    else this.#congestion.onLoss();
     if (this.#base === this.#finalBlock) {
       this.complete(now, false);
       return;
@@ -251,6 +366,7 @@ export class Sender extends Transfer {
     // Resume right after the acknowledged block (RFC 7440 §4).
     this.#next = this.#base + 1;
     this.timer.disarm();
+    this.#startBurst();
     this.#pump(now);
   }
 
@@ -261,7 +377,9 @@ export class Sender extends Transfer {
       return;
     }
     // Keep the backed-off deadline that expire() set: do not re-arm.
+    this.#congestion.onTimeout();
     this.#next = this.#base + 1;
+    this.#startBurst();
     this.#pump(now, false);
   }
 }

@@ -7,6 +7,7 @@ import { concatBytes } from "../../bytes.ts";
 import { Prng } from "../../sim/prng.ts";
 import {
   CLIENT,
+  describePacket,
   drain,
   events,
   LOCKSTEP,
@@ -17,15 +18,14 @@ import {
   takeEvents,
 } from "./_script.ts";
 import { Receiver } from "./receiver.ts";
-import { Sender } from "./sender.ts";
-import type { TransferConfig } from "./transfer.ts";
+import { Sender, type SenderConfig } from "./sender.ts";
 import type { TransferEvent } from "./types.ts";
 
 /** A server-side sender (RRQ) that already holds all of `data`. */
 function serverSender(
   data: Uint8Array,
   options: NegotiatedOptions = LOCKSTEP,
-  config: TransferConfig = { timeoutMs: 1000 },
+  config: SenderConfig = { timeoutMs: 1000 },
 ): Sender {
   const tx = new Sender(0, { peer: CLIENT, options }, config);
   tx.offer(0, data);
@@ -336,7 +336,8 @@ Deno.test("abort() sends ERROR 0 to the peer once and fails with the given error
 
 Deno.test("windowed: 4 DATA then wait; ACK inside the window resumes after it; timeout resends", () => {
   const data = new Prng(4).bytes(80); // 10 blocks of 8 and a 0-byte DATA 11
-  const tx = serverSender(data, { blksize: 8, windowsize: 4 }, { timeoutMs: 1000 });
+  const fixed = { timeoutMs: 1000, congestionControl: false }; // whole windows, as RFC 7440
+  const tx = serverSender(data, { blksize: 8, windowsize: 4 }, fixed);
   assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (8)", "DATA 2 (8)", "DATA 3 (8)", "DATA 4 (8)"]);
   tx.handleDatagram(1, CLIENT, encodeAck(2)); // gap signal: 3 was lost
   assert.deepEqual(sent(tx, CLIENT), ["DATA 3 (8)", "DATA 4 (8)", "DATA 5 (8)", "DATA 6 (8)"]);
@@ -495,7 +496,13 @@ function runPair(size: number, windowsize: number, rollover: 0 | 1) {
       else if (e.type !== "negotiated") rxEnd = e;
     }
     for (const e of takeEvents(tx)) if (e.type !== "negotiated") txEnd = e;
-    if (moved === 0) break;
+    if (moved === 0) {
+      // Only a pacing deadline (1 ms away) may be pending: the link loses nothing.
+      const due = tx.pollTimeout();
+      if (due === undefined || due > now + 1) break;
+      now = due;
+      tx.handleTimeout(now);
+    }
   }
   const received = concatBytes(chunks);
   return { data, wires, received, rxEnd, txEnd };
@@ -515,7 +522,10 @@ Deno.test("rollover: 65536*8+5 bytes at blksize 8, wire block after 65535 is 0 (
 });
 
 Deno.test("a window larger than half the block cycle is capped; a very late ACK is stale", () => {
-  const tx = serverSender(new Uint8Array(8 * 40000), { blksize: 8, windowsize: 65535 });
+  const tx = serverSender(new Uint8Array(8 * 40000), { blksize: 8, windowsize: 65535 }, {
+    timeoutMs: 1000,
+    initialCwnd: 65535,
+  });
   assert.equal(sent(tx, CLIENT).length, 32767, "at most 32767 blocks in flight");
   tx.handleDatagram(1, CLIENT, encodeAck(32767));
   assert.equal(sent(tx, CLIENT).length, 40001 - 32767, "the rest, ending with a 0-byte DATA");
@@ -530,7 +540,8 @@ Deno.test("a window larger than half the block cycle is capped; a very late ACK 
 });
 
 Deno.test("resuming inside a window re-sends old blocks: the next ACK is no RTT sample (Karn)", () => {
-  const tx = serverSender(new Uint8Array(8 * 8), { blksize: 8, windowsize: 4 }, {});
+  const fixed = { congestionControl: false }; // whole windows: 3..6 go at once
+  const tx = serverSender(new Uint8Array(8 * 8), { blksize: 8, windowsize: 4 }, fixed);
   drain(tx); // DATA 1..4 at t=0
   tx.handleDatagram(2, CLIENT, encodeAck(2)); // a gap signal: resume at 3 (3 and 4 again)
   assert.deepEqual(sent(tx, CLIENT), ["DATA 3 (8)", "DATA 4 (8)", "DATA 5 (8)", "DATA 6 (8)"]);
@@ -539,4 +550,149 @@ Deno.test("resuming inside a window re-sends old blocks: the next ACK is no RTT 
   tx.handleDatagram(900, CLIENT, encodeAck(6));
   drain(tx);
   assert.equal(tx.pollTimeout()! - 900, before - 2, "same RTO as before the retransmission");
+});
+
+// Congestion control (congestion.ts): bursts of cwnd blocks, paced 1 ms apart inside a window.
+
+Deno.test("congestion: clean rounds grow cwnd by slow start up to the windowsize, paced bursts", () => {
+  const tx = serverSender(new Uint8Array(8 * 100), { blksize: 8, windowsize: 16 }, {
+    timeoutMs: 1000,
+    initialCwnd: 4,
+  });
+  const blocks = () => drain(tx).map((t) => (t.bytes[2] << 8) | t.bytes[3]);
+  assert.deepEqual(blocks(), [1, 2, 3, 4]);
+  assert.equal(tx.pollTimeout(), 1, "the next burst of the window waits 1 ms");
+  tx.handleTimeout(1);
+  assert.deepEqual(blocks(), [5, 6, 7, 8]);
+  tx.handleTimeout(2);
+  tx.handleTimeout(3);
+  assert.deepEqual(blocks(), [9, 10, 11, 12, 13, 14, 15, 16]);
+  assert.equal(
+    tx.pollTimeout(),
+    1003,
+    "window sent: the retransmit timer runs from the last burst",
+  );
+  tx.handleDatagram(4, CLIENT, encodeAck(16));
+  assert.deepEqual(blocks(), [17, 18, 19, 20, 21, 22, 23, 24], "cwnd 4 -> 8");
+  assert.equal(tx.pollTimeout(), 5);
+  tx.handleTimeout(5);
+  assert.deepEqual(blocks(), [25, 26, 27, 28, 29, 30, 31, 32]);
+  tx.handleDatagram(6, CLIENT, encodeAck(32));
+  assert.deepEqual(blocks().length, 16, "cwnd 8 -> 16: the whole window at once");
+  assert.equal(tx.pollTimeout(), 1006, "no pacing deadline");
+  tx.handleDatagram(7, CLIENT, encodeAck(48));
+  assert.deepEqual(tx.congestion, {
+    cwnd: 16,
+    ssthresh: 16,
+    peakCwnd: 16,
+    cleanRounds: 3,
+    fastRecoveries: 0,
+    timeouts: 0,
+  });
+});
+
+Deno.test("congestion: a gap ACK resends from the block after it at once and halves cwnd", () => {
+  const tx = serverSender(new Uint8Array(8 * 100), { blksize: 8, windowsize: 16 }, {
+    timeoutMs: 1000,
+    initialCwnd: 16,
+  });
+  assert.equal(drain(tx).length, 16);
+  tx.handleDatagram(1, CLIENT, encodeAck(10)); // 11 was lost: the receiver ACKs what it has
+  assert.deepEqual(
+    drain(tx).map((t) => t.bytes[3]),
+    [11, 12, 13, 14, 15, 16, 17, 18],
+    "resent at once, 8 blocks: cwnd halved",
+  );
+  assert.equal(tx.pollTimeout(), 2);
+  tx.handleTimeout(2);
+  assert.deepEqual(drain(tx).map((t) => t.bytes[3]), [19, 20, 21, 22, 23, 24, 25, 26]);
+  const retransmitsBefore = 6; // 11..16
+  tx.handleDatagram(3, CLIENT, encodeAck(26));
+  assert.equal(drain(tx).length, 9, "above ssthresh: one more block per clean round");
+  assert.deepEqual(tx.congestion, {
+    cwnd: 9,
+    ssthresh: 8,
+    peakCwnd: 16,
+    cleanRounds: 1,
+    fastRecoveries: 1,
+    timeouts: 0,
+  });
+  // A duplicate ACK: nothing sent, no deadline moved, the window unchanged.
+  const deadline = tx.pollTimeout();
+  tx.handleDatagram(4, CLIENT, encodeAck(26));
+  assert.deepEqual(sent(tx, CLIENT), []);
+  assert.equal(tx.pollTimeout(), deadline);
+  assert.equal(tx.congestion.cwnd, 9);
+  assert.equal(tx.congestion.fastRecoveries, 1);
+  tx.abort(5, new TftpAbortError("done"));
+  const failed = lastEvent(takeEvents(tx));
+  assert.ok(failed?.type === "failed");
+  assert.equal(failed.stats.retransmits, retransmitsBefore);
+  assert.equal(failed.stats.duplicates, 1);
+});
+
+Deno.test("congestion: a timeout resends from one block; pacing keeps the backoff, a dead peer still fails", () => {
+  const tx = serverSender(new Uint8Array(8 * 100), { blksize: 8, windowsize: 4 }, {
+    timeoutMs: 1000,
+    retries: 2,
+  });
+  assert.equal(drain(tx).length, 4);
+  const log: string[] = [];
+  for (let i = 0; i < 100 && !tx.isClosed; i++) {
+    const at = tx.pollTimeout()!;
+    tx.handleTimeout(at);
+    const blocks = drain(tx).map((t) => describePacket(t.bytes)).join(", ");
+    log.push(`${at}: ${blocks}`);
+  }
+  assert.deepEqual(log, [
+    "1000: DATA 1 (8)", // cwnd 1; backoff: the timer now runs 2000 ms
+    "1001: DATA 2 (8)",
+    "1002: DATA 3 (8)",
+    "1003: DATA 4 (8)", // the last burst restarts the timer: 1003 + 2000
+    "3003: DATA 1 (8)",
+    "3004: DATA 2 (8)",
+    "3005: DATA 3 (8)",
+    "3006: DATA 4 (8)", // 3006 + 4000
+    "7006: ERROR 0",
+  ]);
+  assert.deepEqual(events(tx).slice(-1), ["failed TftpTimeoutError 0"]);
+  assert.equal(tx.congestion.cwnd, 1);
+  assert.equal(tx.congestion.timeouts, 2);
+});
+
+Deno.test("congestion: windowsize 1 stays lock-step, with no pacing deadline", () => {
+  const tx = serverSender(new Prng(2).bytes(1500));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (512)"]);
+  assert.equal(tx.pollTimeout(), 1000);
+  tx.handleTimeout(1000);
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (512)"]);
+  assert.equal(tx.pollTimeout(), 3000);
+  tx.handleDatagram(1001, CLIENT, encodeAck(1));
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 2 (512)"]);
+  assert.equal(tx.pollTimeout(), 2001);
+  assert.deepEqual(tx.congestion, {
+    cwnd: 1,
+    ssthresh: 1,
+    peakCwnd: 1,
+    cleanRounds: 1,
+    fastRecoveries: 0,
+    timeouts: 1,
+  });
+});
+
+Deno.test("congestion: the first burst is 64 KiB of blocks by default; bad settings are RangeErrors", () => {
+  const first = (blksize: number, windowsize: number) =>
+    drain(serverSender(new Uint8Array(blksize * 200), { blksize, windowsize })).length;
+  assert.equal(first(8192, 64), 8);
+  assert.equal(first(1468, 64), 44);
+  assert.equal(first(65464, 16), 1);
+  assert.equal(first(512, 64), 64);
+  assert.throws(() => serverSender(new Uint8Array(1), LOCKSTEP, { paceMs: -1 }), {
+    name: "RangeError",
+    message: "paceMs must be a finite number >= 0, got -1",
+  });
+  assert.throws(() => serverSender(new Uint8Array(1), LOCKSTEP, { initialCwnd: 0 }), {
+    name: "RangeError",
+    message: "initialCwnd must be an integer >= 1, got 0",
+  });
 });
