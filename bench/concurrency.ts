@@ -23,7 +23,7 @@ import { tftpGet } from "../mod.ts";
 import { Prng } from "../lib/sim/prng.ts";
 import { ScriptProcess } from "../integration/_script_process.ts";
 import { parseOptions, UsageError } from "../scripts/_cli_args.ts";
-import { err, out } from "../scripts/_cli.ts";
+import { out, reportFailure } from "../scripts/_cli.ts";
 
 function line(text: string): void {
   out(`${text}\n`);
@@ -307,11 +307,6 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(`error: ${error.message}\nRun with --help for usage.\n`);
-      Deno.exit(2);
-    }
-    err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    Deno.exit(1);
+    Deno.exit(reportFailure(error));
   }
 }

@@ -31,7 +31,7 @@ import {
   parseConformanceCommandLine,
   UsageError,
 } from "./_conformance_args.ts";
-import { enterUserFolder, err, onStopSignal, out, type StopSignal } from "./_cli.ts";
+import { enterUserFolder, err, onStopSignal, out, reportFailure, type StopSignal } from "./_cli.ts";
 
 type RunCommand = Extract<ConformanceCommand, { command: "run" }>;
 
@@ -163,10 +163,7 @@ async function main(args: string[]): Promise<number> {
     if (cmd.command === "list") return await list(cmd.plugins);
     return await fixtures(cmd.dir);
   } catch (error) {
-    const usage = error instanceof UsageError;
-    err(`error: ${(error as Error).message.split("\n")[0]}\n`);
-    if (usage) err("Run with --help for usage.\n");
-    return usage ? 2 : 1;
+    return reportFailure(error, (error as Error).message.split("\n")[0]);
   }
 }
 

@@ -35,7 +35,15 @@ import {
   statusJobJson,
 } from "./_jobs_output.ts";
 import { UsageError } from "./_cli_args.ts";
-import { enterUserFolder, err, onStopSignal, out, SIGNAL_EXIT, type StopSignal } from "./_cli.ts";
+import {
+  enterUserFolder,
+  err,
+  onStopSignal,
+  out,
+  reportFailure,
+  SIGNAL_EXIT,
+  type StopSignal,
+} from "./_cli.ts";
 import { terminalSafe } from "./_tftp_output.ts";
 
 type Command<K extends JobsCommand["command"]> = Extract<JobsCommand, { command: K }>;
@@ -280,9 +288,9 @@ async function main(args: string[]): Promise<number> {
     }
   } catch (error) {
     const message = terminalSafe(error instanceof Error ? error.message : String(error));
-    err(`error: ${message}\n`);
-    if (error instanceof UsageError) err("Run with --help for usage.\n");
-    return error instanceof UsageError || error instanceof JobsConfigError ? 2 : 1;
+    if (!(error instanceof JobsConfigError)) return reportFailure(error, message);
+    err(`error: ${message}\n`); // a config error is a usage error without the --help hint
+    return 2;
   }
 }
 
