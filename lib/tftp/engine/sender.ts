@@ -269,10 +269,7 @@ export class Sender extends Transfer {
     const before = this.#next;
     this.#pump(now, false);
     if (this.#next === before) return;
-    const attempts = this.timer.attempts;
-    this.timer.arm(now);
-    for (let i = 0; i < attempts; i++) this.timer.expire(now); // restores the backoff
-    if (this.#flightResent) this.timer.noteRetransmission(); // Karn: no sample from it
+    this.timer.restart(now, this.#flightResent);
   }
 
   /** When `handleTimeout` must be called next: the retransmit or the pacing deadline. */

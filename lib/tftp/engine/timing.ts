@@ -126,6 +126,21 @@ export class RetransmitTimer {
     this.#deadline = now + this.#rto;
   }
 
+  /**
+   * Restarts the deadline from `now` for another burst of the same flight (a paced window):
+   * the attempts and the backoff stay, so a dead peer still fails after `retries` expiries;
+   * the round trip is timed from now, and no sample is taken from this flight when any of it
+   * was sent again (`resent`) or the timer already expired (Karn's rule).
+   */
+  restart(now: number, resent: boolean): void {
+    this.#sentAt = now;
+    this.#retransmitted = resent || this.attempts > 0;
+    this.#deadline = now +
+      (this.attempts === 0
+        ? this.#rto
+        : Math.min(this.#rto * this.#backoff, this.#timing.maxRtoMs));
+  }
+
   /** Stops the timer. */
   disarm(): void {
     this.#deadline = undefined;

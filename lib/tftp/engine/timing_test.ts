@@ -60,3 +60,26 @@ Deno.test("the kept backed-off timeout never compounds across packets (heavy ran
     assert.equal(timer.rtoMs, 600, `packet ${i}: estimate x 2, not x 2^${i + 1}`);
   }
 });
+
+Deno.test("restart keeps attempts and backoff; Karn's rule holds for a resent flight", () => {
+  const timer = new RetransmitTimer(resolveTimingOptions({ retries: 3 }));
+  timer.arm(0); // RTO 1000
+  timer.restart(10, false);
+  assert.deepEqual([timer.deadline, timer.attempts], [1010, 0]);
+  timer.acknowledge(110); // a sample from the restart: 100 ms -> RTO 300
+  assert.equal(timer.rtoMs, 300);
+  timer.arm(200);
+  assert.equal(timer.expire(500), true);
+  assert.equal(timer.expire(1100), true); // backoff 4: deadline 1100 + 1200
+  timer.restart(1200, false);
+  assert.deepEqual([timer.deadline, timer.attempts], [2400, 2]);
+  assert.equal(timer.expire(2400), true);
+  assert.equal(timer.expire(4800), false); // still fails after `retries` expiries
+  const resent = new RetransmitTimer(resolveTimingOptions({}));
+  resent.arm(0);
+  resent.acknowledge(100); // RTO 300
+  resent.arm(200);
+  resent.restart(210, true);
+  resent.acknowledge(900); // no sample: the RTO stays
+  assert.equal(resent.rtoMs, 300);
+});
