@@ -10,11 +10,10 @@
  */
 
 import { isIP } from "node:net";
-import { resolveHost } from "../udp/socket.ts";
+import { canonicalIpv6, resolveHost } from "../udp/socket.ts";
 import type { Address } from "./check.ts";
 
-const MAPPED_DOTTED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/;
-const MAPPED_HEX = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
+const MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/;
 
 /**
  * The canonical spelling of an IP literal: brackets dropped, IPv6 in lower-case compressed
@@ -38,14 +37,8 @@ export function canonicalHost(hostname: string): string {
     ? hostname.slice(1, -1)
     : hostname;
   if (isIP(bare) !== 6) return isIP(bare) === 4 ? bare : hostname;
-  const text = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
-  const dotted = MAPPED_DOTTED.exec(text);
-  if (dotted) return dotted[1];
-  const hex = MAPPED_HEX.exec(text);
-  if (!hex) return text;
-  const high = parseInt(hex[1], 16);
-  const low = parseInt(hex[2], 16);
-  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  const text = canonicalIpv6(bare);
+  return MAPPED.exec(text)?.[1] ?? text;
 }
 
 /**

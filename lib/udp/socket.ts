@@ -10,8 +10,16 @@ import { isIP } from "node:net";
 /**
  * The canonical text of an IPv6 literal, as Deno reports peers: lower case, zeros
  * compressed, IPv4-mapped addresses in dotted form (`::ffff:192.0.2.1`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canonicalIpv6 } from "./socket.ts";
+ * assert.equal(canonicalIpv6("0:0:0:0:0:0:0:1"), "::1");
+ * assert.equal(canonicalIpv6("::FFFF:c000:0201"), "::ffff:192.0.2.1");
+ * ```
  */
-function canonicalIpv6(literal: string): string {
+export function canonicalIpv6(literal: string): string {
   const text = new URL(`http://[${literal}]/`).hostname.slice(1, -1);
   const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
   if (!mapped) return text;
