@@ -446,6 +446,12 @@ export interface Netns extends AsyncDisposable {
 }
 
 /**
+ * Bound of each `ip netns` step. Namespace teardown is asynchronous in the kernel, and after
+ * several tests in a row an `ip netns add` was seen to wait more than 5 s for it.
+ */
+const NETNS_MS = 30_000;
+
+/**
  * Creates a network namespace with `lo` up. Throws with the reason when that is not possible
  * (not root, no `ip`).
  */
@@ -453,15 +459,15 @@ export async function openNetns(): Promise<Netns> {
   const ip = findPeer("ip");
   if (!ip) throw new Error("not installed: ip");
   const name = `tftpkit-${crypto.randomUUID().slice(0, 8)}`;
-  const added = await runPeer(ip, ["netns", "add", name], { timeoutMs: 5000 });
+  const added = await runPeer(ip, ["netns", "add", name], { timeoutMs: NETNS_MS });
   if (added.code !== 0) {
     throw new Error(`ip netns add failed (${added.stderr.trim() || `exit ${added.code}`})`);
   }
   const remove = async () => {
-    await runPeer(ip, ["netns", "delete", name], { timeoutMs: 5000 });
+    await runPeer(ip, ["netns", "delete", name], { timeoutMs: NETNS_MS });
   };
   const up = await runPeer(ip, ["netns", "exec", name, ip, "link", "set", "lo", "up"], {
-    timeoutMs: 5000,
+    timeoutMs: NETNS_MS,
   });
   if (up.code !== 0) {
     await remove();
