@@ -485,7 +485,11 @@ export async function openNetns(): Promise<Netns> {
 export interface DnsmasqOptions {
   /** More arguments, e.g. `--edns-packet-max=65000` to lift its blksize cap. @default {[]} */
   args?: string[];
-  /** How long to wait for its first answer. @default {5000} */
+  /**
+   * How long to wait for its first answer (each probe is a Deno process started inside the
+   * namespace, which took over 5 s on a loaded CI machine).
+   * @default {20000}
+   */
   readyMs?: number;
 }
 
@@ -533,7 +537,7 @@ export async function startDnsmasq(
     },
   };
   try {
-    const until = performance.now() + (options.readyMs ?? 5000);
+    const until = performance.now() + (options.readyMs ?? 20_000);
     let last = "no answer";
     for (let i = 0; i < 50 && performance.now() < until; i++) {
       if (process.exited) {
@@ -541,7 +545,7 @@ export async function startDnsmasq(
         break;
       }
       const out = join(base, "probe");
-      const got = await runOurCli(netns, ["get", server.url(READY_NAME), out, "-q"], 5000);
+      const got = await runOurCli(netns, ["get", server.url(READY_NAME), out, "-q"], 15_000);
       if (got.code === 0 && sameBytes(await Deno.readFile(out), READY_BYTES)) return server;
       last = got.stderr.trim() || `exit ${got.code}`;
       await delay(50);
