@@ -486,9 +486,9 @@ export interface DnsmasqOptions {
   /** More arguments, e.g. `--edns-packet-max=65000` to lift its blksize cap. @default {[]} */
   args?: string[];
   /**
-   * How long to wait for its first answer (each probe is a Deno process started inside the
-   * namespace, which took over 5 s on a loaded CI machine).
-   * @default {20000}
+   * How long to wait for it to bind port 69 and serve a probe file (each probe is a Deno
+   * process started inside the namespace, which took over 5 s on a loaded CI machine).
+   * @default {30000}
    */
   readyMs?: number;
 }
@@ -537,26 +537,47 @@ export async function startDnsmasq(
     },
   };
   try {
-    const until = performance.now() + (options.readyMs ?? 20_000);
+    const until = performance.now() + (options.readyMs ?? 30_000);
     let last = "no answer";
-    for (let i = 0; i < 50 && performance.now() < until; i++) {
+    for (let i = 0; i < 20 && performance.now() < until; i++) {
       if (process.exited) {
-        last = `exited with ${(await process.status).code}: ${(await process.stderr).trim()}`;
+        last = `exited with ${(await process.status).code}`;
         break;
       }
+      if (!(await udpPortBound(netns, 69))) {
+        last = "port 69 not bound yet";
+        await delay(100);
+        continue;
+      }
+      // A short retransmit budget: an RRQ that raced the bind is retried within seconds.
       const out = join(base, "probe");
-      const got = await runOurCli(netns, ["get", server.url(READY_NAME), out, "-q"], 15_000);
-      if (got.code === 0 && sameBytes(await Deno.readFile(out), READY_BYTES)) return server;
-      last = got.stderr.trim() || `exit ${got.code}`;
+      const args = ["get", server.url(READY_NAME), out, "-q", "--timeout", "1", "--retries", "3"];
+      try {
+        const got = await runOurCli(netns, args, 30_000);
+        if (got.code === 0 && sameBytes(await Deno.readFile(out), READY_BYTES)) return server;
+        last = got.stderr.trim() || `exit ${got.code}`;
+      } catch (error) {
+        last = error instanceof Error ? error.message : String(error);
+      }
       await delay(50);
     }
-    throw new Error(`dnsmasq did not start: ${last}`);
+    await server.stop();
+    const log = (await process.stderr).trim().slice(-600);
+    throw new Error(`dnsmasq did not start: ${last}; its log: ${log || "(empty)"}`);
   } catch (error) {
     await server.stop();
     throw error;
   } finally {
     await Deno.remove(probe).catch(() => {});
   }
+}
+
+/** Whether something in `netns` has a UDP socket bound to `port` (asks `ss`). */
+async function udpPortBound(netns: Netns, port: number): Promise<boolean> {
+  const ss = findPeer("ss");
+  if (!ss) return true; // cannot tell: let the download probe decide
+  const listed = await netns.run(ss, ["-Hlun", `sport = :${port}`], { timeoutMs: NETNS_MS });
+  return listed.code === 0 && listed.stdout.trim() !== "";
 }
 
 /**
