@@ -30,7 +30,13 @@ export interface Source {
   close(): Promise<void>;
 }
 
-const CHUNK_BYTES = 64 * 1024;
+/** Bytes a file sink gathers before it writes them. */
+const WRITE_CHUNK_BYTES = 64 * 1024;
+/**
+ * Bytes a file source reads at a time: large enough that reads cost little next to sending
+ * (a read per 22 blocks of 1468), small enough that a thousand transfers at once hold 32 MiB.
+ */
+const READ_CHUNK_BYTES = 32 * 1024;
 
 /**
  * Turns a file-system error into a TftpError whose message holds no path (the original error
@@ -179,7 +185,7 @@ export async function openAtomicFileSink(
       if (failure) throw failure;
       buffered.push(chunk);
       bufferedBytes += chunk.length;
-      if (bufferedBytes >= CHUNK_BYTES) await drain();
+      if (bufferedBytes >= WRITE_CHUNK_BYTES) await drain();
     },
     async commit() {
       try {
@@ -232,9 +238,13 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
   };
 }
 
-/** A source reading an open file in large chunks, reusing one buffer. */
+/**
+ * A source reading an open file in chunks of up to 32 KiB, reusing one buffer (no larger than
+ * the file, when its `size` is known: a small file costs a small buffer).
+ */
 export function fileSource(file: Deno.FsFile, size?: number): Source {
-  const buffer = new Uint8Array(CHUNK_BYTES);
+  const bytes = size === undefined ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, size + 1);
+  const buffer = new Uint8Array(Math.max(1, bytes));
   return {
     size,
     async read() {

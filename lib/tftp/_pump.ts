@@ -11,10 +11,15 @@ import type { TransferMode } from "./engine/admission.ts";
 import type { Sink, Source } from "./_io.ts";
 import { monotonicNow } from "../udp/clock.ts";
 
-/** Feeds a sender from a source while it wants data; counts local bytes read. */
+/**
+ * Feeds a sender from a source while it wants data; counts local bytes read. It offers only
+ * what fills the sender's window and keeps the rest of a chunk for later, so a transfer holds
+ * one window of packets, whatever the source's chunk size.
+ */
 export class SenderFeed {
   #source: Source;
   #encoder: NetasciiEncoder | undefined;
+  #rest: Uint8Array = new Uint8Array(0);
   /** Bytes read from the source (local form). */
   bytesRead = 0;
 
@@ -24,17 +29,24 @@ export class SenderFeed {
     this.#encoder = mode === "netascii" ? new NetasciiEncoder() : undefined;
   }
 
-  /** Offers chunks until the sender's window is covered or the input ends. */
+  /** Offers bytes until the sender's window is covered or the input ends. */
   async feed(sender: Sender): Promise<void> {
     while (sender.wantsData) {
-      const chunk = await this.#source.read();
-      if (chunk === null) {
-        if (this.#encoder) sender.offer(monotonicNow(), this.#encoder.flush());
-        sender.finish(monotonicNow());
-        return;
+      if (this.#rest.length === 0) {
+        // The chunk is valid until the next read, and that only happens once it is used up.
+        const chunk = await this.#source.read();
+        if (chunk === null) {
+          if (this.#encoder) sender.offer(monotonicNow(), this.#encoder.flush());
+          sender.finish(monotonicNow());
+          return;
+        }
+        this.bytesRead += chunk.length;
+        this.#rest = this.#encoder ? this.#encoder.encode(chunk) : chunk;
+        continue;
       }
-      this.bytesRead += chunk.length;
-      sender.offer(monotonicNow(), this.#encoder ? this.#encoder.encode(chunk) : chunk);
+      const take = Math.min(this.#rest.length, sender.wantedBytes);
+      sender.offer(monotonicNow(), this.#rest.subarray(0, take));
+      this.#rest = this.#rest.subarray(take);
     }
   }
 }

@@ -31,7 +31,10 @@ export interface DriveHooks {
   onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array, local: Peer) => void;
   /** Cancels the transfer, even while a hook is pending: the peer gets ERROR 0. */
   signal?: AbortSignal;
-  /** Receive buffer size in bytes. @default {65540} */
+  /**
+   * Receive buffer size in bytes. Default: what the machine's `receiveBytes` asks for (a
+   * sender needs about 2 KiB for ACKs, a receiver 4 + blksize + 1), else 65540.
+   */
   bufferBytes?: number;
   /**
    * Milliseconds an awaited hook may stay pending before the transfer fails with ERROR 0
@@ -111,7 +114,13 @@ export async function driveTransfer(
   if (!(stallTimeoutMs > 0)) {
     throw new RangeError(`stallTimeoutMs must be a number above 0, got ${stallTimeoutMs}`);
   }
-  const buffer = new Uint8Array(hooks.bufferBytes ?? 65540);
+  /** A buffer of the size the machine asks for now; a new one only when that changed. */
+  let buffer = new Uint8Array(0);
+  const receiveBuffer = (): Uint8Array => {
+    const bytes = hooks.bufferBytes ?? machine.receiveBytes ?? 65540;
+    if (buffer.length !== bytes) buffer = new Uint8Array(bytes);
+    return buffer;
+  };
   let pending: Promise<Wake> | undefined;
   let aborted = signal?.aborted ?? false;
   let stalled = false;
@@ -215,7 +224,7 @@ export async function driveTransfer(
       if (machine.isClosed) break;
       if (aborted) throw CANCELLED;
       const deadline = machine.pollTimeout();
-      const receiving = pending ??= conn.receive(buffer).then(
+      const receiving = pending ??= conn.receive(receiveBuffer()).then(
         ([bytes, addr]): Wake => ({ kind: "datagram", bytes, from: addr as Deno.NetAddr }),
         (error): Wake => ({ kind: "closed", error }),
       );

@@ -87,6 +87,11 @@ export class Receiver extends Transfer {
     this.#windowsize = Math.min(options.windowsize, MAX_ENGINE_WINDOW);
   }
 
+  /** DATA of up to blksize bytes. */
+  protected override largestExpected(): number {
+    return 4 + this.#blksize;
+  }
+
   /** Describes what the machine waits for, for timeout messages. */
   protected waitingFor(): string {
     if (this.requesting) return "the server's answer";

@@ -112,6 +112,19 @@ Deno.test("a DATA larger than blksize is ERROR 4", () => {
   assert.deepEqual(events(rx), ["negotiated 8/1", "failed TftpProtocolError 4"]);
 });
 
+Deno.test("receiveBytes: any DATA while requesting, then 4 + blksize + 1, at least 2048", () => {
+  const rx = clientReceiver({ blksize: "8192" });
+  assert.equal(rx.receiveBytes, 4 + 65464 + 1); // the server's first answer may be any DATA
+  rx.handleDatagram(
+    1,
+    SERVER_TID,
+    encodePacket({ opcode: OPCODE.OACK, options: { blksize: "8192" } }),
+  );
+  assert.equal(rx.receiveBytes, 4 + 8192 + 1); // one more byte shows an oversized DATA
+  assert.equal(serverReceiver({ blksize: 512, windowsize: 1 }).receiveBytes, 2048);
+  assert.equal(serverReceiver({ blksize: 65464, windowsize: 1 }).receiveBytes, 65469);
+});
+
 Deno.test("lost final ACK: the receiver dallies, re-sends it for a repeated final DATA, then closes", () => {
   const rx = serverReceiver(LOCKSTEP, { timeoutMs: 1000, dallyMs: 5000 });
   drain(rx);

@@ -152,6 +152,15 @@ export class Sender extends Transfer {
     return this.#built - this.#base < this.#windowsize;
   }
 
+  /**
+   * How many more input bytes fill the window: offering more than this makes the machine
+   * hold packets beyond its window (it takes them, but memory grows). 0 when it wants none.
+   */
+  get wantedBytes(): number {
+    if (!this.wantsData) return 0;
+    return (this.#windowsize - (this.#built - this.#base)) * this.#blksize - this.#partialSize;
+  }
+
   /** What congestion control did so far (the window, its rounds, losses and timeouts). */
   get congestion(): CongestionStats {
     return this.#congestion.stats;

@@ -386,6 +386,22 @@ Deno.test("back-pressure: wantsData is false once a window is cut, true again af
   assert.equal(lastEvent(takeEvents(tx))?.type, "complete");
 });
 
+Deno.test("wantedBytes: what fills the window, less a partial block; a sender receives ACKs", () => {
+  const tx = new Sender(0, { peer: CLIENT, options: { blksize: 8, windowsize: 3 } });
+  assert.equal(tx.wantedBytes, 24);
+  assert.equal(tx.receiveBytes, 2048); // ACKs, an OACK or an ERROR: never a DATA
+  tx.offer(0, new Uint8Array(11)); // one block and 3 bytes of the next
+  assert.equal(tx.wantedBytes, 13);
+  tx.offer(0, new Uint8Array(13));
+  assert.equal(tx.wantedBytes, 0);
+  assert.equal(tx.wantsData, false);
+  assert.deepEqual(sent(tx, CLIENT), ["DATA 1 (8)", "DATA 2 (8)", "DATA 3 (8)"]);
+  tx.handleDatagram(1, CLIENT, encodeAck(2));
+  assert.equal(tx.wantedBytes, 16);
+  tx.finish(1);
+  assert.equal(tx.wantedBytes, 0);
+});
+
 const WRQ = { opcode: OPCODE.WRQ, filename: "up.bin", mode: "octet" } as const;
 
 Deno.test("client upload: WRQ re-sent on timeout, OACK from the new TID starts DATA 1", () => {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ERROR_CODE, OPCODE } from "../packet/constants.ts";
+import { ERROR_CODE, MAX_BLKSIZE, OPCODE } from "../packet/constants.ts";
 import { decodePacket } from "../packet/decode.ts";
 import { encodeError, encodePacket } from "../packet/encode.ts";
 import { acceptOack, type NegotiatedOptions, RFC1350_OPTIONS } from "../packet/options.ts";
@@ -53,6 +53,12 @@ export function formatPeer(peer: Peer): string {
 }
 
 type State = "open" | "dally" | "closed";
+
+/**
+ * The smallest receive buffer a transfer uses: room for an ACK, an OACK, or an ERROR with a
+ * long message (a request is at most 512 bytes; messages are usually far shorter).
+ */
+export const CONTROL_DATAGRAM_BYTES = 2048;
 
 /** Base class of {@linkcode Sender} and {@linkcode Receiver}; see the module comment. */
 export abstract class Transfer implements TransferMachine {
@@ -117,6 +123,16 @@ export abstract class Transfer implements TransferMachine {
   /** True while dallying after completion. */
   protected get dallying(): boolean {
     return this.#state === "dally";
+  }
+
+  /**
+   * How many bytes a receive buffer needs (see {@linkcode TransferMachine}): while a client
+   * waits for the server's first answer, room for any DATA; afterwards what the subclass
+   * expects, and never less than {@linkcode CONTROL_DATAGRAM_BYTES}.
+   */
+  get receiveBytes(): number {
+    if (this.requesting) return 4 + MAX_BLKSIZE + 1;
+    return Math.max(CONTROL_DATAGRAM_BYTES, this.largestExpected() + 1);
   }
 
   /** True once nothing more will happen. */
@@ -333,4 +349,8 @@ export abstract class Transfer implements TransferMachine {
   protected abstract onTimeout(now: number): void;
   /** Describes what the machine waits for, e.g. `ACK 17`. */
   protected abstract waitingFor(): string;
+  /** The largest datagram the peer may send in the data phase (a sender: ACKs only). */
+  protected largestExpected(): number {
+    return 4;
+  }
 }

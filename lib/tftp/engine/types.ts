@@ -84,6 +84,12 @@ export interface TransferMachine {
   abort(now: number, error: TftpError): void;
   /** True once nothing more will happen (after dallying, failure or completion). */
   readonly isClosed: boolean;
+  /**
+   * How many bytes a receive buffer needs: the largest datagram the machine can accept now,
+   * plus one, so that an oversized datagram still shows as oversized after truncation. The
+   * driver sizes its buffer by it (65540 when absent); it may change once options settle.
+   */
+  readonly receiveBytes?: number;
 }
 
 /**
