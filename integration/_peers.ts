@@ -508,9 +508,12 @@ export async function startDnsmasq(
   const probe = join(root, READY_NAME);
   await Deno.writeFile(probe, READY_BYTES, { mode: 0o644 });
   const base = await Deno.makeTempDir({ prefix: "tftpkit_dnsmasq_" });
+  // An empty configuration of its own: not /dev/null, which need not be what it should be.
+  const conf = join(base, "dnsmasq.conf");
+  await Deno.writeFile(conf, new Uint8Array(0));
   const process = netns.spawn(bin, [
     "--keep-in-foreground",
-    "--conf-file=/dev/null",
+    `--conf-file=${conf}`,
     "--port=0",
     "--enable-tftp",
     `--tftp-root=${root}`,
