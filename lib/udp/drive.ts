@@ -54,6 +54,8 @@ type Wake =
 const TIMER: Wake = { kind: "timer" };
 const INTERRUPT: Wake = { kind: "interrupt" };
 const SETTLED: Wake = { kind: "settled" };
+/** A timer this many milliseconds past its deadline shows a busy event loop. */
+const LATE_TIMER_MS = 2;
 /** setTimeout treats longer delays as 0. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
@@ -228,7 +230,7 @@ export async function driveTransfer(
         ([bytes, addr]): Wake => ({ kind: "datagram", bytes, from: addr as Deno.NetAddr }),
         (error): Wake => ({ kind: "closed", error }),
       );
-      const woke = await new Promise<Wake>((resolve) => {
+      let woke = await new Promise<Wake>((resolve) => {
         wake = resolve;
         receiving.then(resolve);
         if (deadline !== undefined) {
@@ -237,6 +239,18 @@ export async function driveTransfer(
       });
       wake = undefined;
       clearTimeout(timer);
+      if (woke.kind === "timer" && monotonicNow() - deadline! >= LATE_TIMER_MS) {
+        // Timers run before the socket is polled: on a busy event loop an answer that came
+        // in before the deadline would lose to it and count as a timeout, and the machine
+        // would retransmit for nothing. A late timer first gives the socket one turn.
+        woke = await new Promise<Wake>((resolve) => {
+          wake = resolve;
+          receiving.then(resolve);
+          timer = setTimeout(onTimer, 0);
+        });
+        wake = undefined;
+        clearTimeout(timer);
+      }
       if (woke.kind === "datagram") {
         pending = undefined;
         const from = { hostname: woke.from.hostname, port: woke.from.port };
