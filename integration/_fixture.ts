@@ -24,7 +24,13 @@ export { delay, waitUntil, within } from "../lib/udp/_wait.ts";
 /** Quick recovery from lost packets on loopback. */
 export const FAST = { initialRtoMs: 100, minRtoMs: 20, retries: 10 } as const;
 /** Gives up quickly when the peer is gone. */
-export const GIVE_UP = { initialRtoMs: 50, minRtoMs: 20, maxRtoMs: 200, retries: 3 } as const;
+export const GIVE_UP = {
+  initialRtoMs: 50,
+  minRtoMs: 20,
+  maxRtoMs: 200,
+  retries: 3,
+  giveUpMs: 1000,
+} as const;
 
 /** `size` deterministic pseudo-random bytes; the same seed gives the same bytes. */
 export function content(size: number, seed = size): Uint8Array {

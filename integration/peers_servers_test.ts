@@ -794,6 +794,8 @@ function dnsmasqCases(): Case<DnsmasqCtx>[] {
           "1",
           "--retries",
           "2",
+          "--give-up",
+          "1",
           "-q",
         ]);
         // Kill once data flows (the client has measured the round trip), not before the request.

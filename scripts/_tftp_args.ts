@@ -46,6 +46,7 @@ export interface TransferFlags {
   readonly windowsize?: number;
   readonly timeoutS?: number;
   readonly retries?: number;
+  readonly giveUpMs?: number;
   readonly tsize: boolean;
   readonly noOptions: boolean;
   readonly mode?: "octet" | "netascii";
@@ -62,6 +63,7 @@ export interface ServeFlags {
   readonly maxWindowsize?: number;
   readonly timeoutMs?: number;
   readonly retries?: number;
+  readonly giveUpMs?: number;
 }
 
 /** A parsed command line. */
@@ -92,7 +94,11 @@ const OUTPUT = {
   pcap: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
-const TIMING = { timeout: { type: "string" }, retries: { type: "string" } } as const;
+const TIMING = {
+  timeout: { type: "string" },
+  retries: { type: "string" },
+  "give-up": { type: "string" },
+} as const;
 const CLIENT = {
   ...OUTPUT,
   ...TIMING,
@@ -158,10 +164,11 @@ function parseUrl(text: string): TftpUrl {
   }
 }
 
-function timing(values: { timeout?: string; retries?: string }) {
+function timing(values: { timeout?: string; retries?: string; "give-up"?: string }) {
   const timeoutS = wholeNumber("--timeout", values.timeout, MIN_TIMEOUT_S, MAX_TIMEOUT_S);
   const retries = wholeNumber("--retries", values.retries, 0, 1000);
-  return { timeoutS, retries };
+  const giveUpS = wholeNumber("--give-up", values["give-up"], 0, 3600);
+  return { timeoutS, retries, giveUpMs: giveUpS === undefined ? undefined : giveUpS * 1000 };
 }
 
 function portRange(text: string | undefined): readonly [number, number] | undefined {
@@ -266,7 +273,7 @@ function serveCommand(args: string[]): Command {
   const { values, positionals } = parseFlags("serve", args, SERVER);
   const host = values.host ?? "0.0.0.0";
   if (host === "") throw new UsageError("--host must not be empty");
-  const { timeoutS, retries } = timing(values);
+  const { timeoutS, retries, giveUpMs } = timing(values);
   const server: ServeFlags = {
     hostname: host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host,
     port: wholeNumber("--port", values.port, 0, 65535) ?? 69,
@@ -282,6 +289,7 @@ function serveCommand(args: string[]): Command {
     ),
     timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
     retries,
+    giveUpMs,
   };
   return { command: "serve", root: positionals[0], server, ...outputFlags(values) };
 }
@@ -348,7 +356,8 @@ const CLIENT_TEXT = `Transfer options (get, put):
   --windowsize N       Window size to ask for, 1-${MAX_WINDOWSIZE}; 1 is lock-step (default 4)
   --timeout S          Retransmit timeout in seconds, ${MIN_TIMEOUT_S}-${MAX_TIMEOUT_S}, also sent as the timeout
                        option (default: adaptive, not sent)
-  --retries N          Timeouts in a row before giving up, 0-1000 (default 5)
+  --retries N          Timeouts in a row before giving up, 0-1000 (default 5)...
+  --give-up S          ...and at least S seconds without an answer, 0-3600 (default 5)
   --tsize, --no-tsize  Ask for (get) or announce (put) the size; octet only (default on)
   --no-options         Send no options at all: plain RFC 1350, 512-byte lock-step
   --mode M             Transfer mode, octet or netascii; overrides the URL's ;mode=
@@ -371,7 +380,8 @@ const SERVER_TEXT = `Server options (serve):
   --max-windowsize N   Largest window size granted, 1-${MAX_WINDOWSIZE} (default 64)
   --timeout S          Retransmit timeout in seconds, ${MIN_TIMEOUT_S}-${MAX_TIMEOUT_S} (default: adaptive); a
                        client's timeout option overrides it for its transfer
-  --retries N          Timeouts in a row before a transfer fails, 0-1000 (default 5)
+  --retries N          Timeouts in a row before a transfer fails, 0-1000 (default 5)...
+  --give-up S          ...and at least S seconds without an answer, 0-3600 (default 5)
   --json               Log each transfer as one JSON object per line
   --trace              Print every datagram sent and received on stderr
   --pcap FILE          Record every datagram of every transfer in FILE (pcap); FILE is

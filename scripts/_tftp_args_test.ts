@@ -12,6 +12,7 @@ Deno.test("get: defaults and the output named after the remote file", () => {
       windowsize: undefined,
       timeoutS: undefined,
       retries: undefined,
+      giveUpMs: undefined,
       tsize: true,
       noOptions: false,
       mode: undefined,
@@ -35,6 +36,8 @@ Deno.test("get: every transfer flag, options after and before positionals", () =
     "3",
     "--retries",
     "0",
+    "--give-up",
+    "0",
     "--no-tsize",
     "--no-options",
     "--mode",
@@ -53,6 +56,7 @@ Deno.test("get: every transfer flag, options after and before positionals", () =
     windowsize: 8,
     timeoutS: 3,
     retries: 0,
+    giveUpMs: 0,
     tsize: false,
     noOptions: true,
     mode: "octet",
@@ -98,6 +102,7 @@ Deno.test("serve: defaults and every server flag", () => {
       maxWindowsize: undefined,
       timeoutMs: undefined,
       retries: undefined,
+      giveUpMs: undefined,
     },
     json: false,
     quiet: false,
@@ -123,6 +128,8 @@ Deno.test("serve: defaults and every server flag", () => {
     "2",
     "--retries",
     "9",
+    "--give-up",
+    "60",
     "--json",
   ]);
   assert.equal(cmd.command, "serve");
@@ -137,6 +144,7 @@ Deno.test("serve: defaults and every server flag", () => {
     maxWindowsize: 16,
     timeoutMs: 2000,
     retries: 9,
+    giveUpMs: 60_000,
   });
   assert.equal(cmd.json, true);
 });
@@ -187,6 +195,7 @@ Deno.test("usage errors: exact messages", () => {
     [["get", "tftp://h/a", "--windowsize", "0"], "--windowsize must be between 1 and 65535, got 0"],
     [["get", "tftp://h/a", "--timeout", "256"], "--timeout must be between 1 and 255, got 256"],
     [["get", "tftp://h/a", "--retries", "1001"], "--retries must be between 0 and 1000, got 1001"],
+    [["serve", ".", "--give-up", "3601"], "--give-up must be between 0 and 3600, got 3601"],
     [["get", "tftp://h/a", "--mode", "mail"], '--mode must be octet or netascii, got "mail"'],
     [["get", "http://h/a"], 'Invalid TFTP URL "http://h/a": it must start with "tftp://"'],
     [

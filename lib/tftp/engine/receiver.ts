@@ -173,7 +173,7 @@ export class Receiver extends Transfer {
       // Only the first DATA after an ACK measures a round trip; later ones in the same window
       // only show that the sender is alive.
       if (this.#sinceAck === 0) this.timer.acknowledge(now);
-      else this.timer.progress();
+      else this.timer.progress(now);
       this.#expected++;
       this.#sinceAck++;
       if (size < this.#blksize) {

@@ -190,7 +190,12 @@ Deno.test("stray TID: ERROR 5 to the stranger, never to its ERROR; the transfer 
 });
 
 Deno.test("receiver timeout: the last ACK again, identical, with backoff, then failure", () => {
-  const rx = serverReceiver(LOCKSTEP, { initialRtoMs: 1000, maxRtoMs: 4000, retries: 2 });
+  const rx = serverReceiver(LOCKSTEP, {
+    initialRtoMs: 1000,
+    maxRtoMs: 4000,
+    retries: 2,
+    giveUpMs: 0,
+  });
   drain(rx);
   rx.handleDatagram(0, CLIENT, block(1, 512));
   const [ack1] = drain(rx);
@@ -364,7 +369,7 @@ Deno.test("client: a bad OACK -> ERROR 8 to the server and failed", () => {
 });
 
 Deno.test("client: request phase timeouts, strangers and wrong answers", () => {
-  const rx = clientReceiver({}, { timeoutMs: 1000, retries: 1 });
+  const rx = clientReceiver({}, { timeoutMs: 1000, retries: 1, giveUpMs: 0 });
   const [rrq] = drain(rx);
   rx.handleDatagram(5, { hostname: "10.1.1.1", port: 69 }, block(1, 1)); // another host
   assert.deepEqual(sent(rx, SERVER_PORT), ["ERROR 5 -> 10.1.1.1:69"]);
@@ -467,6 +472,7 @@ Deno.test("windowed receiver timeout mid-window: ACK what arrived, then the same
   rx.handleDatagram(2, CLIENT, block(2, 8));
   assert.deepEqual(sent(rx, CLIENT), [], "no ACK before the window is full");
   // DATA 3 and 4 are lost: the timer fires and the receiver acknowledges block 2.
+  assert.equal(rx.pollTimeout(), 2 + 1000);
   rx.handleTimeout(2 + 1000);
   assert.deepEqual(sent(rx, CLIENT), ["ACK 2"]);
   const deadline = rx.pollTimeout()!;

@@ -18,8 +18,17 @@ export interface TimingOptions {
   minRtoMs?: number;
   /** Upper bound of the timeout after backoff. @default {4000} */
   maxRtoMs?: number;
-  /** Timer expiries in a row before the transfer fails. @default {5} */
+  /** Timer expiries in a row before the transfer fails (see also `giveUpMs`). @default {5} */
   retries?: number;
+  /**
+   * The least time without an answer before the transfer fails. A peer whose round trip
+   * was measured in microseconds would otherwise be given up after `retries` short timeouts
+   * (about 3 s from 50 ms), though a busy machine or a loaded peer can pause for longer:
+   * once the retries are used up, the timer goes on at the backed-off timeout until this
+   * long has passed since the peer last answered. 0 counts the retries alone.
+   * @default {5000}
+   */
+  giveUpMs?: number;
   /** Overall limit for the whole transfer, from its start. @default {Infinity} */
   deadlineMs?: number;
   /**
@@ -65,6 +74,7 @@ export function resolveTimingOptions(options: TimingOptions = {}): ResolvedTimin
   checkMs("maxRtoMs", options.maxRtoMs, 1);
   checkMs("deadlineMs", options.deadlineMs, 1, true);
   checkMs("dallyMs", options.dallyMs, 0);
+  checkMs("giveUpMs", options.giveUpMs, 0);
   const retries = options.retries ?? 5;
   if (!Number.isInteger(retries) || retries < 0 || retries > 1000) {
     throw new RangeError(`retries must be an integer between 0 and 1000, got ${retries}`);
@@ -75,6 +85,7 @@ export function resolveTimingOptions(options: TimingOptions = {}): ResolvedTimin
     minRtoMs: options.minRtoMs ?? 50,
     maxRtoMs: Math.max(options.maxRtoMs ?? 4000, options.timeoutMs ?? 0),
     retries,
+    giveUpMs: options.giveUpMs ?? 5000,
     deadlineMs: options.deadlineMs ?? Infinity,
     dallyMs: options.dallyMs,
   };
@@ -97,6 +108,7 @@ export class RetransmitTimer {
   #sentAt = 0;
   #retransmitted = false;
   #deadline: number | undefined;
+  #answeredAt: number | undefined; // when the peer last answered (or the timer first armed)
   /** Expiries since the peer last made progress. */
   attempts = 0;
 
@@ -119,6 +131,7 @@ export class RetransmitTimer {
 
   /** Starts (or restarts) the timer for something sent now for the first time. */
   arm(now: number): void {
+    this.#answeredAt ??= now;
     this.#sentAt = now;
     this.#retransmitted = false;
     this.#backoff = 1;
@@ -172,12 +185,14 @@ export class RetransmitTimer {
     }
     this.#backoff = 1;
     this.attempts = 0;
+    this.#answeredAt = now;
   }
 
   /** The peer made progress but this is no round-trip sample: only reset the retry count. */
-  progress(): void {
+  progress(now: number): void {
     this.#backoff = 1;
     this.attempts = 0;
+    this.#answeredAt = now;
   }
 
   /** Something already sent was sent again since `arm`: the next answer is no sample. */
@@ -187,11 +202,13 @@ export class RetransmitTimer {
 
   /**
    * The timer fired at `now`. Returns true when the caller should retransmit (the timer is
-   * re-armed with a doubled timeout), false when retries are exhausted.
+   * re-armed with a doubled timeout), false when the retries are used up and the peer has
+   * been silent for `giveUpMs`.
    */
   expire(now: number): boolean {
     this.attempts++;
-    if (this.attempts > this.#timing.retries) {
+    const silentMs = now - (this.#answeredAt ?? now);
+    if (this.attempts > this.#timing.retries && silentMs >= this.#timing.giveUpMs) {
       this.#deadline = undefined;
       return false;
     }

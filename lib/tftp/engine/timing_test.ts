@@ -38,12 +38,42 @@ Deno.test("after a retransmission no sample is taken and the backed-off timeout 
 });
 
 Deno.test("retries: expire() returns false after `retries` expiries in a row", () => {
-  const timer = new RetransmitTimer(resolveTimingOptions({ timeoutMs: 100, retries: 2 }));
+  const timer = new RetransmitTimer(
+    resolveTimingOptions({ timeoutMs: 100, retries: 2, giveUpMs: 0 }),
+  );
   timer.arm(0);
   assert.ok(timer.expire(100));
   assert.ok(timer.expire(300));
   assert.equal(timer.expire(700), false);
   assert.equal(timer.deadline, undefined);
+});
+
+Deno.test("giveUpMs: after the retries, expiries go on until the peer was silent that long", () => {
+  const timer = new RetransmitTimer(resolveTimingOptions({ minRtoMs: 50, retries: 2 }));
+  timer.arm(0);
+  timer.acknowledge(1); // RTO 50: two retries alone would give up 350 ms after the answer
+  timer.arm(1);
+  const expiries: number[] = [];
+  for (let i = 0; i < 20 && timer.deadline !== undefined; i++) {
+    const at = timer.deadline;
+    expiries.push(at);
+    if (!timer.expire(at)) break;
+  }
+  // Backoff 2, 4, ... capped at maxRtoMs (4000); silent since 1: gives up at 5000 or later.
+  assert.deepEqual(expiries, [51, 151, 351, 751, 1551, 3151, 6351]);
+  assert.equal(timer.deadline, undefined);
+  assert.equal(timer.attempts, 7);
+  // An answer starts the silence again.
+  const again = new RetransmitTimer(resolveTimingOptions({ timeoutMs: 1000, retries: 1 }));
+  again.arm(0);
+  assert.ok(again.expire(1000));
+  assert.ok(again.expire(3000)); // retries used up, silent 3000 < 5000
+  again.acknowledge(3500);
+  again.arm(3500);
+  assert.ok(again.expire(4500));
+  assert.ok(again.expire(6500)); // silent 3000 since the answer at 3500
+  assert.equal(again.expire(10_500), false);
+  assert.throws(() => resolveTimingOptions({ giveUpMs: -1 }), RangeError);
 });
 
 Deno.test("the kept backed-off timeout never compounds across packets (heavy random loss)", () => {
@@ -62,7 +92,7 @@ Deno.test("the kept backed-off timeout never compounds across packets (heavy ran
 });
 
 Deno.test("restart keeps attempts and backoff; Karn's rule holds for a resent flight", () => {
-  const timer = new RetransmitTimer(resolveTimingOptions({ retries: 3 }));
+  const timer = new RetransmitTimer(resolveTimingOptions({ retries: 3, giveUpMs: 0 }));
   timer.arm(0); // RTO 1000
   timer.restart(10, false);
   assert.deepEqual([timer.deadline, timer.attempts], [1010, 0]);
