@@ -15,6 +15,9 @@ import {
   tftpPut,
 } from "../mod.ts";
 import { openAtomicFileSink } from "../lib/tftp/_io.ts";
+import { Receiver } from "../lib/tftp/engine/receiver.ts";
+import { decodePacket } from "../lib/tftp/packet/decode.ts";
+import { driveTransfer } from "../lib/udp/drive.ts";
 import { startImpairProxy } from "../lib/udp/impair.ts";
 import {
   canBindIpv6,
@@ -348,5 +351,35 @@ Deno.test("tftpPut refuses a path that is not a regular file before sending anyt
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("driveTransfer: the receive buffer follows the machine (2048 bytes at blksize 512)", async () => {
+  const a = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const b = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  try {
+    const peer = { hostname: "127.0.0.1", port: (b.addr as Deno.NetAddr).port };
+    // A server receiving a WRQ at blksize 512: it sends ACK 0, then gets a 3004-byte DATA 1.
+    const rx = new Receiver(0, { peer, options: { blksize: 512, windowsize: 1 } }, {
+      timeoutMs: 5000,
+    });
+    const failures: string[] = [];
+    const driving = driveTransfer(rx, a, {
+      onEvent: (e) => void (e.type === "failed" && failures.push(e.error.message)),
+    });
+    const [ack] = await within(b.receive(), 5000, "ACK 0");
+    assert.deepEqual(ack, encodeAck(0));
+    await b.send(
+      encodeData(1, new Uint8Array(3000)),
+      a.addr,
+    );
+    await within(driving, 5000, "the transfer to end");
+    // Truncated to the machine's 2048-byte buffer: 2044 bytes of payload, still oversized.
+    assert.deepEqual(failures, ["DATA 1 carries 2044 bytes, more than blksize 512"]);
+    const [error] = await within(b.receive(), 5000, "ERROR 4");
+    assert.equal(decodePacket(error).opcode, OPCODE.ERROR);
+  } finally {
+    a.close();
+    b.close();
   }
 });
