@@ -383,3 +383,32 @@ Deno.test("driveTransfer: the receive buffer follows the machine (2048 bytes at 
     b.close();
   }
 });
+
+Deno.test("the client asks for a window of 64 KiB at most when it receives, not when it sends", async () => {
+  await using raw = new RawPeer();
+  const url = (name: string) => `tftp://127.0.0.1:${raw.port}/${name}`;
+  const asked = async (run: () => Promise<unknown>) => {
+    const transfer = run().catch(() => {});
+    const got = await raw.expect(
+      (p) => p.opcode === OPCODE.RRQ || p.opcode === OPCODE.WRQ,
+      3000,
+      "the request",
+    );
+    await raw.send({ opcode: OPCODE.ERROR, code: 1, message: "File not found" }, got.from.port);
+    await transfer;
+    return got.packet.opcode === OPCODE.RRQ || got.packet.opcode === OPCODE.WRQ
+      ? got.packet.options.windowsize
+      : undefined;
+  };
+  assert.equal(
+    await asked(() => tftpGetBytes(url("a"), { blksize: 65464, windowsize: 16 })),
+    undefined,
+  );
+  assert.equal(await asked(() => tftpGetBytes(url("b"), { blksize: 8192, windowsize: 64 })), "8");
+  assert.equal(await asked(() => tftpGetBytes(url("c"), { blksize: 1468, windowsize: 16 })), "16");
+  const bytes = new Uint8Array(10);
+  assert.equal(
+    await asked(() => tftpPut(bytes, url("d"), { blksize: 65464, windowsize: 16 })),
+    "16",
+  );
+});

@@ -353,7 +353,8 @@ IPv6 addresses in brackets: tftp://[::1]:6969/boot.bin. Escape spaces and ";" as
 
 const CLIENT_TEXT = `Transfer options (get, put):
   --blksize N          Block size to ask for, ${MIN_BLKSIZE}-${MAX_BLKSIZE} (default 1468)
-  --windowsize N       Window size to ask for, 1-${MAX_WINDOWSIZE}; 1 is lock-step (default 4)
+  --windowsize N       Window size to ask for, 1-${MAX_WINDOWSIZE}; 1 is lock-step (default 4);
+                       get asks for at most 64 KiB per window (blksize 8192: 8)
   --timeout S          Retransmit timeout in seconds, ${MIN_TIMEOUT_S}-${MAX_TIMEOUT_S}, also sent as the timeout
                        option (default: adaptive, not sent)
   --retries N          Timeouts in a row before giving up, 0-1000 (default 5)...
@@ -377,7 +378,8 @@ const SERVER_TEXT = `Server options (serve):
   --create             Let clients create new files
   --port-range A-B     Ports for transfers, one each (default: any free port)
   --max-blksize N      Largest block size granted, ${MIN_BLKSIZE}-${MAX_BLKSIZE} (default ${MAX_BLKSIZE})
-  --max-windowsize N   Largest window size granted, 1-${MAX_WINDOWSIZE} (default 64)
+  --max-windowsize N   Largest window size granted, 1-${MAX_WINDOWSIZE} (default 64); a write
+                       gets at most 64 KiB per window
   --timeout S          Retransmit timeout in seconds, ${MIN_TIMEOUT_S}-${MAX_TIMEOUT_S} (default: adaptive); a
                        client's timeout option overrides it for its transfer
   --retries N          Timeouts in a row before a transfer fails, 0-1000 (default 5)...

@@ -16,6 +16,7 @@ import {
   MIN_TIMEOUT_S,
   OPCODE,
 } from "./packet/constants.ts";
+import { receiveWindowLimit } from "./packet/options.ts";
 import { encodePacket } from "./packet/encode.ts";
 import { SenderFeed, SinkWriter } from "./_pump.ts";
 import type { RequestPacket } from "./packet/packet.ts";
@@ -113,7 +114,11 @@ function buildRequest(
       if (opcode === OPCODE.RRQ) wanted.tsize = "0";
       else if (size !== undefined) wanted.tsize = String(size);
     }
-    const windowsize = options.windowsize ?? 4;
+    // Receiving (RRQ), ask for no larger a window than the socket buffer takes whole.
+    const blksize = options.blksize ?? 1468;
+    const windowsize = opcode === OPCODE.RRQ
+      ? Math.min(options.windowsize ?? 4, receiveWindowLimit(blksize))
+      : options.windowsize ?? 4;
     if (windowsize > 1) wanted.windowsize = String(windowsize);
   }
   const request: RequestPacket = { opcode, filename: url.path, mode, options: wanted };

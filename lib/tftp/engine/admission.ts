@@ -12,7 +12,11 @@
 import { ERROR_CODE, OPCODE } from "../packet/constants.ts";
 import { decodePacket } from "../packet/decode.ts";
 import { encodeError, encodePacket } from "../packet/encode.ts";
-import { negotiateOptions, type ServerOptionPolicy } from "../packet/options.ts";
+import {
+  negotiateOptions,
+  RECEIVE_WINDOW_BYTES,
+  type ServerOptionPolicy,
+} from "../packet/options.ts";
 import type { TftpOptions } from "../packet/packet.ts";
 import { PacketSyntaxError } from "../errors.ts";
 import type { TransferConfig } from "./transfer.ts";
@@ -130,6 +134,8 @@ export function openServerTransfer(
     maxWindowsize: options.maxWindowsize,
     fileSize: request.mode === "octet" ? options.fileSize : undefined,
     isWrite: request.kind === "write",
+    // Receiving, the server keeps each window within what its socket buffer takes.
+    maxWindowBytes: request.kind === "write" ? RECEIVE_WINDOW_BYTES : undefined,
   };
   const { oack, negotiated } = negotiateOptions(request.options, policy);
   const oackBytes = Object.keys(oack).length > 0

@@ -125,6 +125,31 @@ Deno.test("openServerTransfer: the OACK holds only requested and accepted option
   assert.deepEqual(oackOf(drain(rx)[0].bytes), { tsize: "777" });
 });
 
+Deno.test("openServerTransfer: receiving, the server grants a window of 64 KiB at most", () => {
+  const oack = (kind: "read" | "write", options: TftpOptions) =>
+    oackOf(drain(openServerTransfer(0, request(kind, options), { fileSize: 10 }))[0].bytes);
+  // A write: the server receives, and its socket takes a 64 KiB burst whole.
+  assert.deepEqual(oack("write", { blksize: "65464", windowsize: "16" }), {
+    blksize: "65464",
+    windowsize: "1",
+  });
+  assert.deepEqual(oack("write", { blksize: "8192", windowsize: "16" }), {
+    blksize: "8192",
+    windowsize: "8",
+  });
+  assert.deepEqual(oack("write", { blksize: "1468", windowsize: "16" }), {
+    blksize: "1468",
+    windowsize: "16",
+  });
+  // No blksize: 512-byte blocks, 128 of them.
+  assert.deepEqual(oack("write", { windowsize: "200" }), { windowsize: "64" });
+  // A read: the client receives and sizes its own window; the sender adapts (cwnd).
+  assert.deepEqual(oack("read", { blksize: "65464", windowsize: "16" }), {
+    blksize: "65464",
+    windowsize: "16",
+  });
+});
+
 Deno.test("openServerTransfer: no options -> DATA 1 first (read) or ACK 0 first (write)", () => {
   const tx = openServerTransfer(0, request("read", {}), { fileSize: 600 });
   assert.ok(tx instanceof Sender);

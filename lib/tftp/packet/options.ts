@@ -30,6 +30,29 @@ export interface NegotiatedOptions {
   readonly tsize?: number;
 }
 
+/**
+ * The most bytes a receiving side of ours takes in one window (blksize x windowsize): a
+ * default Linux socket buffer (about 208 KiB) holds a burst of 64 KiB of datagrams whole,
+ * and Deno cannot make it larger. A larger window overflows it at once; a lost tail then
+ * waits for a timeout. The client asks for no more, the server grants no more on a write.
+ */
+export const RECEIVE_WINDOW_BYTES = 65536;
+
+/**
+ * The largest windowsize that keeps a window of `blksize` blocks within
+ * {@linkcode RECEIVE_WINDOW_BYTES}, at least 1.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { receiveWindowLimit } from "./options.ts";
+ * assert.deepEqual([512, 1468, 8192, 65464].map(receiveWindowLimit), [128, 44, 8, 1]);
+ * ```
+ */
+export function receiveWindowLimit(blksize: number): number {
+  return Math.max(1, Math.floor(RECEIVE_WINDOW_BYTES / blksize));
+}
+
 /** The largest windowsize a server grants unless told otherwise. */
 export const DEFAULT_MAX_WINDOWSIZE = 64;
 
@@ -60,6 +83,12 @@ export interface ServerOptionPolicy {
   fileSize?: number;
   /** True for a write request: tsize then carries the client's size and is echoed. */
   isWrite?: boolean;
+  /**
+   * The most bytes a window may hold (blksize x windowsize); the windowsize is lowered to fit
+   * the negotiated blksize, to 1 at least. For a write request, where the server receives.
+   * @default {Infinity}
+   */
+  maxWindowBytes?: number;
 }
 
 /** Result of {@linkcode negotiateOptions}. */
@@ -128,6 +157,11 @@ export function negotiateOptions(
         oack.tsize = String(tsize);
         break;
     }
+  }
+  const fitting = Math.max(1, Math.floor((policy.maxWindowBytes ?? Infinity) / blksize));
+  if (windowsize > fitting) {
+    windowsize = fitting;
+    oack.windowsize = String(windowsize);
   }
   return { oack, negotiated: { blksize, windowsize, timeoutS, tsize } };
 }

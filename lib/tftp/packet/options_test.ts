@@ -5,6 +5,7 @@ import {
   type NegotiatedOptions,
   negotiateOptions,
   parseOptionNumber,
+  receiveWindowLimit,
   RFC1350_OPTIONS,
   type ServerOptionPolicy,
 } from "./options.ts";
@@ -189,4 +190,21 @@ Deno.test("acceptOack refuses a bad OACK with TftpProtocolError code 8", () => {
       return true;
     }, what);
   }
+});
+
+Deno.test("negotiateOptions: maxWindowBytes lowers the windowsize to fit the blksize", () => {
+  const policy = { maxWindowBytes: 65536, maxWindowsize: 1000 };
+  const big = negotiateOptions({ windowsize: "16", blksize: "65464" }, policy);
+  assert.deepEqual(big.oack, { windowsize: "1", blksize: "65464" });
+  assert.equal(big.negotiated.windowsize, 1);
+  const small = negotiateOptions({ blksize: "8", windowsize: "65535" }, policy);
+  assert.deepEqual(small.negotiated, {
+    blksize: 8,
+    windowsize: 1000,
+    timeoutS: undefined,
+    tsize: undefined,
+  });
+  // Not asked for: no windowsize appears in the OACK.
+  assert.deepEqual(negotiateOptions({ blksize: "65464" }, policy).oack, { blksize: "65464" });
+  assert.deepEqual([7, 8, 512, 65536, 65537].map(receiveWindowLimit), [9362, 8192, 128, 1, 1]);
 });
