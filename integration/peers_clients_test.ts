@@ -7,7 +7,12 @@
 // timer, so the cells stay quick even though these clients wait seconds on their timers.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { NetasciiDecoder, NetasciiEncoder, type TransferRecord } from "../mod.ts";
+import {
+  NetasciiDecoder,
+  NetasciiEncoder,
+  receiveWindowLimit,
+  type TransferRecord,
+} from "../mod.ts";
 import { startImpairProxy } from "../lib/udp/impair.ts";
 import { dropNth, type ImpairRule, isAck, isData } from "../lib/udp/impair_rules.ts";
 import { content, exists, type Fixture, openFixture, partFiles, waitUntil } from "./_fixture.ts";
@@ -365,10 +370,13 @@ async function checkPut(b: Bench, data: Uint8Array, t: Transfer): Promise<void> 
   assert.equal(run.code, 0, describeRun(run));
   const record = await serverRecord(b.fx, { kind: "write", filename: remote, since });
   const wire = t.netascii ? b.client.netasciiSent(data) : data;
+  const negotiated = b.client.negotiated(t);
   assertComplete(record, {
     mode: t.netascii ? "netascii" : "octet",
     bytes: wire.length,
-    ...b.client.negotiated(t),
+    ...negotiated,
+    // Receiving, our server grants 64 KiB per window at most (44 blocks of 1468).
+    windowsize: Math.min(negotiated.windowsize, receiveWindowLimit(negotiated.blksize)),
   });
   const expected = t.netascii ? netasciiDecode(wire) : data;
   await assertSameBytes(await Deno.readFile(join(b.fx.root, remote)), expected, "stored file");
