@@ -34,7 +34,7 @@ export class SenderFeed {
     while (sender.wantsData) {
       if (this.#rest.length === 0) {
         // The chunk is valid until the next read, and that only happens once it is used up.
-        const chunk = await this.#source.read(sender.wantedBytes);
+        const chunk = await this.#source.read();
         if (chunk === null) {
           if (this.#encoder) sender.offer(monotonicNow(), this.#encoder.flush());
           sender.finish(monotonicNow());
