@@ -22,7 +22,7 @@
 import { tftpGet } from "../mod.ts";
 import { Prng } from "../lib/sim/prng.ts";
 import { ScriptProcess } from "../integration/_script_process.ts";
-import { parseOptions, UsageError } from "../scripts/_cli_args.ts";
+import { parseOptions, rejectExtraOperands, UsageError } from "../scripts/_cli_args.ts";
 import { out, reportFailure } from "../scripts/_cli.ts";
 
 function line(text: string): void {
@@ -264,7 +264,7 @@ async function main(args: string[]): Promise<number> {
     line(USAGE);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`Unexpected operand ${positionals[0]}`);
+  rejectExtraOperands(positionals, 0);
   const counts = values.clients.split(",").map((c) => parseCount("--clients", c, 1, 10_000));
   let size: number;
   try {

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Prng } from "../lib/sim/prng.ts";
 import { ScriptProcess } from "../integration/_script_process.ts";
-import { parseOptions, UsageError } from "../scripts/_cli_args.ts";
+import { parseOptions, rejectExtraOperands, UsageError } from "../scripts/_cli_args.ts";
 import { out, reportFailure } from "../scripts/_cli.ts";
 import {
   canReadProcMemory,
@@ -172,7 +172,7 @@ async function main(args: string[]): Promise<number> {
     line(USAGE);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`Unexpected operand ${positionals[0]}`);
+  rejectExtraOperands(positionals, 0);
   let size: number;
   try {
     size = parseSizeBytes("--size", values.size);
