@@ -26,6 +26,7 @@ export * from "./lib/tftp/trace.ts";
 export * from "./lib/tftp/server_path.ts";
 export * from "./lib/tftp/client.ts";
 export * from "./lib/tftp/server.ts";
+export * from "./lib/tftp/server_limits.ts";
 export * from "./lib/tftp/handler.ts";
 export * from "./lib/udp/impair.ts";
 export * from "./lib/udp/impair_rules.ts";

@@ -120,7 +120,19 @@ async function runOnce(
 ): Promise<RunResult> {
   await using server = new ScriptProcess(
     "tftp.ts",
-    ["serve", root, "--host", "127.0.0.1", "--port", "0", "--retries", String(options.retries)],
+    [
+      "serve",
+      root,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--retries",
+      String(options.retries),
+      // Every client is on 127.0.0.1: lift the per-address limits above the run's count.
+      ...["--max-transfers", "--max-per-client", "--rate", "--unanswered-burst"]
+        .flatMap((flag) => [flag, String(Math.max(1024, clients))]),
+    ],
     { limitMs: 3_600_000, waitMs: 30_000 },
   );
   const port = await server.listening();

@@ -24,6 +24,7 @@ Deno.test("64 concurrent downloads and 16 concurrent uploads: every byte arrives
       allowCreate: true,
       onTransfer: (r) => records.push(r),
       dallyMs: 0,
+      maxTransfersPerClient: 80, // all 80 come from 127.0.0.1
     });
     const base = `tftp://127.0.0.1:${server.addr.port}`;
     const gets = expected.map((_, i) =>

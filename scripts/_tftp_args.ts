@@ -64,6 +64,13 @@ export interface ServeFlags {
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly giveUpMs?: number;
+  readonly maxTransfers?: number;
+  readonly maxTransfersPerClient?: number;
+  readonly requestsPerSecond?: number;
+  readonly unansweredBurst?: number;
+  readonly maxWriteBytes?: number;
+  /** Milliseconds running transfers get to finish after SIGINT/SIGTERM. */
+  readonly graceMs: number;
 }
 
 /** A parsed command line. */
@@ -119,6 +126,12 @@ const SERVER = {
   "port-range": { type: "string" },
   "max-blksize": { type: "string" },
   "max-windowsize": { type: "string" },
+  "max-transfers": { type: "string" },
+  "max-per-client": { type: "string" },
+  rate: { type: "string" },
+  "unanswered-burst": { type: "string" },
+  "max-write-size": { type: "string" },
+  grace: { type: "string" },
 } as const;
 const POSITIONALS = { get: [1, 2], put: [2, 2], serve: [1, 1] } as const;
 const NAMES = { get: "<url> [output]", put: "<input> <url>", serve: "<root>" } as const;
@@ -269,6 +282,28 @@ function clientCommand(command: "get" | "put", args: string[]): Command {
   return { command, input, urlText, url: parseUrl(urlText), transfer, ...output };
 }
 
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  K: 2 ** 10,
+  M: 2 ** 20,
+  G: 2 ** 30,
+  T: 2 ** 40,
+};
+
+/** A byte count: digits with an optional binary unit (K, M, G, T; KiB and so on too). */
+function byteCount(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^([0-9]{1,15})(?:([KMGT])(?:i?B)?)?$/i.exec(text);
+  if (!match) {
+    throw new UsageError(
+      `${flag} must be a number of bytes like 1048576, 512K or 4G, got ${JSON.stringify(text)}`,
+    );
+  }
+  const bytes = Number(match[1]) * SIZE_UNITS[(match[2] ?? "").toUpperCase()];
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`${flag} is too large: ${text}`);
+  return bytes;
+}
+
 function serveCommand(args: string[]): Command {
   const { values, positionals } = parseFlags("serve", args, SERVER);
   const host = values.host ?? "0.0.0.0";
@@ -290,6 +325,22 @@ function serveCommand(args: string[]): Command {
     timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
     retries,
     giveUpMs,
+    maxTransfers: wholeNumber("--max-transfers", values["max-transfers"], 1, 1_000_000),
+    maxTransfersPerClient: wholeNumber(
+      "--max-per-client",
+      values["max-per-client"],
+      1,
+      1_000_000,
+    ),
+    requestsPerSecond: wholeNumber("--rate", values.rate, 1, 1_000_000),
+    unansweredBurst: wholeNumber(
+      "--unanswered-burst",
+      values["unanswered-burst"],
+      1,
+      1_000_000,
+    ),
+    maxWriteBytes: byteCount("--max-write-size", values["max-write-size"]),
+    graceMs: (wholeNumber("--grace", values.grace, 0, 3600) ?? 5) * 1000,
   };
   return { command: "serve", root: positionals[0], server, ...outputFlags(values) };
 }
@@ -384,6 +435,18 @@ const SERVER_TEXT = `Server options (serve):
                        client's timeout option overrides it for its transfer
   --retries N          Timeouts in a row before a transfer fails, 0-1000 (default 5)...
   --give-up S          ...and at least S seconds without an answer, 0-3600 (default 5)
+  --max-transfers N    Transfers at once; more get ERROR 0 "Server busy" (default 1024)
+  --max-per-client N   Transfers at once from one client address (default 64)
+  --rate N             Requests a second from one address, bursts of twice that; the
+                       excess is dropped without an answer (default 100)
+  --unanswered-burst N Transfers one address may have open before it answered any;
+                       then one more a second (default 16): bounds what a spoofed
+                       request's victim receives
+  --max-write-size B   Largest upload, in bytes or with K, M, G (default: no limit); a
+                       larger tsize or upload gets ERROR 3 and nothing is kept
+  --grace S            On SIGINT/SIGTERM, let running transfers finish for up to S
+                       seconds, then abort them with ERROR 0; a second signal aborts at
+                       once (0-3600, default 5)
   --json               Log each transfer as one JSON object per line
   --trace              Print every datagram sent and received on stderr
   --pcap FILE          Record every datagram of every transfer in FILE (pcap); FILE is
@@ -392,7 +455,8 @@ const SERVER_TEXT = `Server options (serve):
   -h, --help           Show this help
 
 When ready the server prints "listening on HOST:PORT", then one line per finished,
-failed or refused transfer, on stdout. SIGINT or SIGTERM stops it (exit status 0).`;
+failed or refused transfer, on stdout. SIGINT or SIGTERM stops it (exit status 0).
+A client that never answers (a spoofed request?) gets the first packet 3 times at most.`;
 
 const EXIT_TEXT = `Exit status:
   0    Success

@@ -103,6 +103,12 @@ Deno.test("serve: defaults and every server flag", () => {
       timeoutMs: undefined,
       retries: undefined,
       giveUpMs: undefined,
+      maxTransfers: undefined,
+      maxTransfersPerClient: undefined,
+      requestsPerSecond: undefined,
+      unansweredBurst: undefined,
+      maxWriteBytes: undefined,
+      graceMs: 5000,
     },
     json: false,
     quiet: false,
@@ -130,6 +136,18 @@ Deno.test("serve: defaults and every server flag", () => {
     "9",
     "--give-up",
     "60",
+    "--max-transfers",
+    "2000",
+    "--max-per-client",
+    "500",
+    "--rate",
+    "1000",
+    "--unanswered-burst",
+    "4",
+    "--max-write-size",
+    "16MiB",
+    "--grace",
+    "0",
     "--json",
   ]);
   assert.equal(cmd.command, "serve");
@@ -145,8 +163,32 @@ Deno.test("serve: defaults and every server flag", () => {
     timeoutMs: 2000,
     retries: 9,
     giveUpMs: 60_000,
+    maxTransfers: 2000,
+    maxTransfersPerClient: 500,
+    requestsPerSecond: 1000,
+    unansweredBurst: 4,
+    maxWriteBytes: 16 * 2 ** 20,
+    graceMs: 0,
   });
   assert.equal(cmd.json, true);
+  const size = (text: string) => {
+    const parsed = parseCommandLine(["serve", "r", "--max-write-size", text]);
+    return parsed.command === "serve" ? parsed.server.maxWriteBytes : undefined;
+  };
+  assert.deepEqual(["1000", "512K", "4g", "2GiB", "1TB"].map(size), [
+    1000,
+    512 * 1024,
+    4 * 2 ** 30,
+    2 * 2 ** 30,
+    2 ** 40,
+  ]);
+  assert.throws(
+    () => size("1.5M"),
+    (e: Error) =>
+      e.message ===
+        '--max-write-size must be a number of bytes like 1048576, 512K or 4G, got "1.5M"',
+  );
+  assert.throws(() => size("999999999999999T"), /--max-write-size is too large/);
 });
 
 Deno.test("help: every spelling, and --help wins over other problems", () => {

@@ -198,6 +198,21 @@ async function runServe(cmd: ServeCommand): Promise<number> {
   try {
     out(`listening on ${formatHostPort(server.addr)}\n`);
     const stopped = await Promise.race([stop.promise.then(() => true), server.finished]);
+    const { graceMs } = cmd.server;
+    if (stopped === true && graceMs > 0 && server.activeTransfers > 0) {
+      const count = server.activeTransfers;
+      err(
+        `stopping: ${count} ${count === 1 ? "transfer" : "transfers"} may finish within ${
+          graceMs / 1000
+        } s (signal again to abort them)\n`,
+      );
+      const abortNow = onStopSignal(() => server.shutdown());
+      try {
+        await server.shutdown({ graceMs });
+      } finally {
+        abortNow();
+      }
+    }
     await server.shutdown();
     if (stopped !== true) throw new Error("The server stopped unexpectedly");
   } catch (error) {

@@ -15,6 +15,7 @@ import {
   type TftpRequest,
 } from "./engine/admission.ts";
 import type { Sender } from "./engine/sender.ts";
+import type { Receiver } from "./engine/receiver.ts";
 import type { Peer, TransferStats } from "./engine/types.ts";
 import { formatPeer } from "./engine/transfer.ts";
 import { TftpAbortError, TftpError } from "./errors.ts";
@@ -22,6 +23,8 @@ import { fileErrorToTftp } from "./_io.ts";
 import { SenderFeed, SinkWriter } from "./_pump.ts";
 import { checkInteger } from "./_check.ts";
 import { decideUnlessStopped, release, type TransferIo } from "./_server_decide.ts";
+import { type Admitted, RequestLimits } from "./_request_limits.ts";
+import { resolveServerLimits, type ServerLimits } from "./server_limits.ts";
 import type { TftpHandler } from "./handler.ts";
 import { driveTransfer } from "../udp/drive.ts";
 import { monotonicNow } from "../udp/clock.ts";
@@ -46,7 +49,7 @@ export interface TransferRecord {
 }
 
 /** Options of {@linkcode serveTftp}. */
-export interface ServerOptions extends ServerTransferOptions {
+export interface ServerOptions extends ServerTransferOptions, ServerLimits {
   /** Directory served. Needed unless a handler serves every request. */
   root?: string;
   /** Address to listen on. @default {"0.0.0.0"} */
@@ -71,6 +74,15 @@ export interface ServerOptions extends ServerTransferOptions {
   onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array, local: Peer) => void;
 }
 
+/** Options of {@linkcode TftpServer.shutdown}. */
+export interface ShutdownOptions {
+  /**
+   * How long running transfers may go on to their end; those still running then are
+   * aborted with ERROR 0. No new request is taken meanwhile. @default {0}
+   */
+  graceMs?: number;
+}
+
 /**
  * A running server. Stop it with `shutdown()` or `await using`.
  *
@@ -86,10 +98,18 @@ export interface TftpServer extends AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** Transfers in progress. */
   readonly activeTransfers: number;
+  /**
+   * Requests dropped without an answer so far: over the per-address request rate or the
+   * budget of unanswered transfers (see {@linkcode ServerLimits}).
+   */
+  readonly droppedRequests: number;
   /** Resolves when the server stopped and every transfer ended. */
   readonly finished: Promise<void>;
-  /** Stops listening and aborts running transfers (ERROR 0 to their clients). */
-  shutdown(): Promise<void>;
+  /**
+   * Stops listening, lets running transfers finish within `graceMs`, then aborts the rest
+   * (ERROR 0 to their clients). A second call with a shorter grace cuts the wait.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -112,6 +132,24 @@ function checkServerOptions(options: ServerOptions): void {
     throw new TypeError("serveTftp needs a root directory, a handler, or both");
   }
   resolveTimingOptions(options);
+  resolveServerLimits(options);
+}
+
+/** A transfer's place in the limits; its machine once it runs. */
+interface Slot {
+  readonly admitted: Admitted;
+  /** Aborted to make room for a new request when the client never answered. */
+  readonly evict: AbortController;
+  machine?: Sender | Receiver;
+  released: boolean;
+}
+
+/** A decimal tsize over `max`, or undefined. */
+function tsizeOver(options: TftpRequest["options"], max: number): number | undefined {
+  const text = options.tsize;
+  if (text === undefined || !/^[0-9]{1,20}$/.test(text)) return undefined;
+  const size = Number(text);
+  return size > max ? size : undefined;
 }
 
 /**
@@ -136,9 +174,35 @@ function checkServerOptions(options: ServerOptions): void {
  */
 export function serveTftp(options: ServerOptions = {}): TftpServer {
   checkServerOptions(options);
+  const limitSettings = resolveServerLimits(options);
+  const limits = new RequestLimits(limitSettings);
+  const transferOptions = { ...options, unansweredRetries: limitSettings.unansweredRetries };
+  let droppedRequests = 0;
+  /** Running transfers whose client may not have answered yet, oldest first. */
+  const unanswered = new Set<Slot>();
+  const releaseSlot = (slot: Slot, real: boolean) => {
+    if (slot.released) return;
+    slot.released = true;
+    unanswered.delete(slot);
+    limits.end(slot.admitted, real);
+  };
+  /** All slots taken: a transfer to a client that never answered (spoofed?) gives way. */
+  const makeRoom = (): boolean => {
+    for (const slot of unanswered) {
+      unanswered.delete(slot);
+      if (slot.machine!.answered) continue;
+      releaseSlot(slot, false);
+      slot.evict.abort(new TftpAbortError("Server busy: the client never answered"));
+      return true;
+    }
+    return false;
+  };
   const hostname = options.hostname ?? "0.0.0.0";
   const listener = Deno.listenDatagram({ transport: "udp", hostname, port: options.port ?? 69 });
   const addr = listener.addr as Deno.NetAddr;
+  /** Aborted when the server stops taking requests. */
+  const closing = new AbortController();
+  /** Aborted when running transfers must end (at once, or after the grace period). */
   const stopping = new AbortController();
   /** Transfers until their first ending, by client address: which request each serves. */
   const active = new Map<string, { readonly bytes: Uint8Array }>();
@@ -174,15 +238,30 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     mode: r.mode,
   });
 
-  /** Serves one request; `ended` runs once, at its first ending (or refusal). */
-  const serve = async (request: TftpRequest, ended: () => void): Promise<void> => {
+  /**
+   * Serves one request; `ended` runs once, at its first ending (or refusal). Resolves to
+   * whether the client proved real (it answered, or nothing but an ERROR was sent to it).
+   */
+  const serve = async (
+    request: TftpRequest,
+    ended: () => void,
+    slot: Slot,
+  ): Promise<boolean> => {
+    const maxWrite = limitSettings.maxWriteBytes;
+    const tooBig = request.kind === "write" ? tsizeOver(request.options, maxWrite) : undefined;
+    if (tooBig !== undefined) {
+      ended();
+      const message = `File too large: ${tooBig} bytes, this server takes at most ${maxWrite}`;
+      await refuse(request, new TftpError(ERROR_CODE.DISK_FULL, message));
+      return true;
+    }
     let io: TransferIo;
     try {
       io = await decideUnlessStopped(request, options, stopping.signal);
     } catch (error) {
       ended();
       await refuse(request, fileErrorToTftp(error, request.kind === "write"));
-      return;
+      return true;
     }
     let conn: Deno.DatagramConn;
     try {
@@ -194,12 +273,13 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
         request,
         new TftpError(ERROR_CODE.NOT_DEFINED, "Server busy: no free transfer port"),
       );
-      return;
+      return true;
     }
     const feed = io.source && new SenderFeed(io.source, request.mode);
     const writer = io.sink && new SinkWriter(io.sink, request.mode);
     let record: TransferRecord | undefined;
     let committed = false;
+    let received = 0;
     // Log the first ending at once (a write's dally must not delay its log line).
     const end = (status: "complete" | "failed", error?: TftpError, stats?: TransferStats) => {
       if (record) return;
@@ -214,15 +294,30 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     };
     try {
       const machine = openServerTransfer(monotonicNow(), request, {
-        ...options,
+        ...transferOptions,
         fileSize: io.source?.size,
       });
+      slot.machine = machine;
+      unanswered.add(slot);
       await driveTransfer(machine, conn, {
-        signal: stopping.signal,
+        signal: AbortSignal.any([stopping.signal, slot.evict.signal]),
         onDatagram: options.onDatagram,
-        beforeWait: feed ? () => feed.feed(machine as Sender) : undefined,
+        beforeWait: () => {
+          // The client answered: it is real, give its address's unanswered token back now.
+          if (!slot.admitted.refunded && machine.answered) limits.answered(slot.admitted);
+          return feed?.feed(machine as Sender);
+        },
         onEvent: async (event) => {
-          if (event.type === "data") await writer!.write(event.data);
+          if (event.type === "data") {
+            received += event.data.length;
+            if (received > maxWrite) {
+              throw new TftpError(
+                ERROR_CODE.DISK_FULL,
+                `File too large: this server takes at most ${maxWrite} bytes`,
+              );
+            }
+            await writer!.write(event.data);
+          }
           if (event.type === "complete") {
             if (writer) await writer.commit();
             committed = true;
@@ -239,6 +334,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
       await io.source?.close();
       if (!committed) await writer?.discard(record?.error);
     }
+    return (record?.stats?.datagramsReceived ?? 0) > 0;
   };
 
   /** Handles one datagram on the request port. Never throws. */
@@ -247,6 +343,10 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     see("recv", peer, bytes);
     const admission = admitRequest(peer, bytes);
     if (admission.kind === "reply") {
+      if (!limits.allowReply(monotonicNow(), peer.hostname)) {
+        droppedRequests++;
+        return;
+      }
       see("send", peer, admission.bytes);
       await listener.send(admission.bytes, { transport: "udp", ...peer }).catch(() => {});
       return;
@@ -257,12 +357,23 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     // request from that port (say, a retry without the options it was refused) is new.
     const current = active.get(key);
     if (current && sameBytes(current.bytes, bytes)) return;
+    const admitted = limits.admit(monotonicNow(), peer.hostname, makeRoom);
+    if ("answer" in admitted) {
+      if (admitted.answer === "silent") {
+        droppedRequests++;
+        return;
+      }
+      await refuse(admission.request, new TftpError(ERROR_CODE.NOT_DEFINED, admitted.reason));
+      return;
+    }
     const entry = { bytes: bytes.slice() };
     active.set(key, entry);
     const ended = () => {
       if (active.get(key) === entry) active.delete(key);
     };
-    const done = serve(admission.request, ended).catch(() => {}).finally(() => {
+    const slot: Slot = { admitted, evict: new AbortController(), released: false };
+    const done = serve(admission.request, ended, slot).catch(() => false).then((real) => {
+      releaseSlot(slot, real);
       running.delete(done);
     });
     running.add(done);
@@ -271,14 +382,14 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
   const accept = async (): Promise<void> => {
     const buffer = new Uint8Array(65536);
     let receiveErrors = 0;
-    while (!stopping.signal.aborted) {
+    while (!closing.signal.aborted) {
       let bytes: Uint8Array, from: Deno.NetAddr;
       try {
         const [data, remote] = await listener.receive(buffer);
         bytes = data;
         from = remote as Deno.NetAddr;
       } catch (error) {
-        if (stopping.signal.aborted || error instanceof Deno.errors.BadResource) break;
+        if (closing.signal.aborted || error instanceof Deno.errors.BadResource) break;
         // e.g. an ICMP error reported on the socket: keep serving, but never spin.
         if (++receiveErrors % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
@@ -294,13 +405,27 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     while (running.size > 0) await Promise.all([...running]);
   });
 
-  const shutdown = async (): Promise<void> => {
-    if (!stopping.signal.aborted) {
-      stopping.abort(new TftpAbortError("Server shutting down"));
+  const shutdown = async (shutdownOptions: ShutdownOptions = {}): Promise<void> => {
+    const graceMs = shutdownOptions.graceMs ?? 0;
+    if (!(graceMs >= 0)) throw new RangeError(`graceMs must be >= 0, got ${graceMs}`);
+    if (!closing.signal.aborted) {
+      closing.abort();
       try {
         listener.close();
       } catch { /* already closed */ }
     }
+    if (graceMs > 0 && !stopping.signal.aborted) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.min(graceMs, 2 ** 31 - 1));
+      });
+      const cut = new Promise<void>((resolve) => {
+        stopping.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      await Promise.race([finished, graceOver, cut]);
+      clearTimeout(timer);
+    }
+    if (!stopping.signal.aborted) stopping.abort(new TftpAbortError("Server shutting down"));
     await finished;
   };
 
@@ -309,8 +434,11 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     get activeTransfers() {
       return running.size;
     },
+    get droppedRequests() {
+      return droppedRequests;
+    },
     finished,
     shutdown,
-    [Symbol.asyncDispose]: shutdown,
+    [Symbol.asyncDispose]: () => shutdown(),
   };
 }

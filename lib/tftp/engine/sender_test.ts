@@ -260,6 +260,50 @@ Deno.test("timeout with backoff: deadlines double up to maxRtoMs, identical pack
   assert.equal(tx.pollTimeout(), undefined);
 });
 
+Deno.test("unansweredRetries: a client that never answered gets the first packet 3 times, no ERROR", () => {
+  const tx = serverSender(new Uint8Array(600), LOCKSTEP, {
+    initialRtoMs: 1000,
+    unansweredRetries: 2,
+  });
+  const [first] = drain(tx);
+  const times: number[] = [];
+  for (let i = 0; i < 10 && !tx.isClosed; i++) {
+    const deadline = tx.pollTimeout()!;
+    times.push(deadline);
+    tx.handleTimeout(deadline);
+    for (const t of drain(tx)) assert.deepEqual(t.bytes, first.bytes, "only DATA 1 again");
+  }
+  assert.deepEqual(times, [1000, 3000, 7000], "two retransmissions, then it stops");
+  const failed = lastEvent(takeEvents(tx));
+  assert.ok(failed?.type === "failed" && failed.error instanceof TftpTimeoutError);
+  assert.equal(
+    failed.error.message,
+    "No answer from 127.0.0.1:50000 to the first packet after 3 attempts",
+  );
+  assert.equal(failed.stats.retransmits, 2);
+
+  // A client that answered once is real: the ordinary retries and give-up time apply.
+  const real = serverSender(new Uint8Array(600), LOCKSTEP, {
+    initialRtoMs: 1000,
+    unansweredRetries: 0,
+    retries: 3,
+    giveUpMs: 0,
+  });
+  drain(real);
+  real.handleDatagram(5, CLIENT, encodeAck(1));
+  assert.equal(drain(real).length, 1, "DATA 2");
+  let resent = 0;
+  for (let i = 0; i < 10 && !real.isClosed; i++) {
+    real.handleTimeout(real.pollTimeout()!);
+    resent += drain(real).filter((t) => t.bytes[1] === OPCODE.DATA).length;
+  }
+  assert.equal(resent, 3);
+  assert.throws(
+    () => new Sender(0, { peer: CLIENT, options: LOCKSTEP }, { unansweredRetries: -1 }),
+    RangeError,
+  );
+});
+
 Deno.test("progress resets the backoff; a fixed timeoutMs is used as is", () => {
   const tx = serverSender(new Uint8Array(2000), LOCKSTEP, { timeoutMs: 300, retries: 3 });
   drain(tx);

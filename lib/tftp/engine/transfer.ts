@@ -21,6 +21,7 @@ import {
   TftpTimeoutError,
 } from "../errors.ts";
 import type { Rollover } from "./_block.ts";
+import { errorText } from "./_error_text.ts";
 import { resolveTimingOptions, RetransmitTimer, type TimingOptions } from "./timing.ts";
 import {
   type Peer,
@@ -35,6 +36,13 @@ import {
 export interface TransferConfig extends TimingOptions {
   /** Wire block number after 65535. @default {0} */
   rollover?: Rollover;
+  /**
+   * Servers: how often the first packet is sent again to a client that has not answered at
+   * all. A spoofed request makes a server send to a victim that never answers; a real client
+   * answers the first packet within a round trip. Clients ignore it.
+   * @default {Infinity} (the retries and `giveUpMs` decide)
+   */
+  unansweredRetries?: number;
 }
 
 /** The client's opening: the request and where it goes. */
@@ -70,6 +78,8 @@ export abstract class Transfer implements TransferMachine {
   #dallyUntil = 0;
   #startedAt: number;
   #overallDeadline: number;
+  #unansweredRetries: number;
+  #answered = false;
   /** The retransmit timer. */
   protected readonly timer: RetransmitTimer;
   /** Counters reported at the end. */
@@ -84,6 +94,10 @@ export abstract class Transfer implements TransferMachine {
     this.rollover = config.rollover ?? 0;
     this.#startedAt = now;
     this.#overallDeadline = now + timing.deadlineMs;
+    this.#unansweredRetries = config.unansweredRetries ?? Infinity;
+    if (!(this.#unansweredRetries >= 0)) {
+      throw new RangeError(`unansweredRetries must be >= 0, got ${config.unansweredRetries}`);
+    }
     this.stats = {
       bytes: 0,
       blocks: 0,
@@ -133,6 +147,14 @@ export abstract class Transfer implements TransferMachine {
   get receiveBytes(): number {
     if (this.requesting) return 4 + MAX_BLKSIZE + 1;
     return Math.max(CONTROL_DATAGRAM_BYTES, this.largestExpected() + 1);
+  }
+
+  /**
+   * True once a datagram came from the peer's TID (for a server: the client is real, not a
+   * spoofed address; for a client: the server answered).
+   */
+  get answered(): boolean {
+    return this.#answered;
   }
 
   /** True once nothing more will happen. */
@@ -193,7 +215,8 @@ export abstract class Transfer implements TransferMachine {
   /** Ends the transfer with `error`; with `notify`, the peer gets ERROR `error.code`. */
   protected fail(now: number, error: TftpError, notify: boolean): void {
     if (this.#state !== "open") return;
-    if (notify) this.send(encodeError(error.code, error.message));
+    // The peer reads the message as netascii; it may quote what the peer sent.
+    if (notify) this.send(encodeError(error.code, errorText(error.message)));
     this.#finish(now, "closed");
     this.emit({ type: "failed", error, stats: this.#snapshot(now) });
   }
@@ -240,6 +263,7 @@ export abstract class Transfer implements TransferMachine {
       return;
     }
     this.stats.datagramsReceived++;
+    this.#answered = true;
     let packet: Packet;
     try {
       packet = decodePacket(bytes);
@@ -289,6 +313,18 @@ export abstract class Transfer implements TransferMachine {
     }
     const deadline = this.timer.deadline;
     if (deadline === undefined || now < deadline) return;
+    if (!this.#opening && !this.#answered && this.timer.attempts >= this.#unansweredRetries) {
+      // Never answered: maybe a spoofed request. Stop sending, and send no ERROR either.
+      const attempts = this.timer.attempts + 1;
+      const error = new TftpTimeoutError(
+        `No answer from ${formatPeer(this.#peer!)} to the first packet after ${attempts} ${
+          attempts === 1 ? "attempt" : "attempts"
+        }`,
+        attempts,
+      );
+      this.fail(now, error, false);
+      return;
+    }
     if (!this.timer.expire(now)) {
       const attempts = this.timer.attempts;
       const where = formatPeer(this.#peer ?? this.#opening!.server);
