@@ -30,6 +30,8 @@ export interface Refusal {
   readonly answer: "silent" | "error";
   /** A sentence for the log and, when answered, the ERROR message. */
   readonly reason: string;
+  /** Set when every transfer slot is taken. */
+  readonly busy?: true;
 }
 
 interface ClientState {
@@ -116,6 +118,7 @@ export class RequestLimits {
       return {
         answer: "error",
         reason: `Server busy: ${s.maxTransfers} transfers running, try again later`,
+        busy: true,
       };
     }
     if (client.running >= s.maxTransfersPerClient) {

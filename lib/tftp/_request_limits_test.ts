@@ -62,6 +62,7 @@ Deno.test("running transfers: a total cap and a per-address cap answer ERROR; en
   assert.deepEqual(refusal(limits.admit(0, "c")), {
     answer: "error",
     reason: "Server busy: 3 transfers running, try again later",
+    busy: true,
   });
   assert.equal(limits.running, 3);
   limits.end(a1, true);

@@ -82,10 +82,14 @@ async function decide(request: TftpRequest, options: DecideOptions): Promise<Tra
   if (io) return io;
   if (options.root === undefined) throw new TftpError(ERROR_CODE.FILE_NOT_FOUND, "File not found");
   if (request.kind === "read") {
-    const { path, size } = await resolveServedPath(options.root, request.filename, "read");
+    const { path } = await resolveServedPath(options.root, request.filename, "read");
+    let file: Deno.FsFile | undefined;
     try {
-      return { source: fileSource(await Deno.open(path, { read: true }), size) };
+      file = await Deno.open(path, { read: true });
+      // The size of what was opened: the file may have been replaced since the path check.
+      return { source: fileSource(file, (await file.stat()).size) };
     } catch (error) {
+      file?.close();
       throw fileErrorToTftp(error, false);
     }
   }

@@ -141,8 +141,16 @@ interface Slot {
   /** Aborted to make room for a new request when the client never answered. */
   readonly evict: AbortController;
   machine?: Sender | Receiver;
+  /** When the machine started (monotonic ms). */
+  startedAt: number;
   released: boolean;
 }
+
+/**
+ * A transfer whose client has not answered for this long may give way to a new request
+ * when every slot is taken: a real client answers the first packet within a round trip.
+ */
+const EVICT_UNANSWERED_MS = 250;
 
 /** A decimal tsize over `max`, or undefined. */
 function tsizeOver(options: TftpRequest["options"], max: number): number | undefined {
@@ -186,17 +194,32 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     unanswered.delete(slot);
     limits.end(slot.admitted, real);
   };
-  /** All slots taken: a transfer to a client that never answered (spoofed?) gives way. */
+  /**
+   * All slots taken: the oldest transfer to a client that never answered (spoofed?) gives
+   * way, once it waited {@linkcode EVICT_UNANSWERED_MS}. `pressure`: younger unanswered
+   * transfers remain, so the server is likely flooded and a refusal is dropped in silence
+   * (the request's sender, if real, asks again).
+   */
+  let pressure = false;
   const makeRoom = (): boolean => {
+    pressure = false;
+    const now = monotonicNow();
     for (const slot of unanswered) {
-      unanswered.delete(slot);
-      if (slot.machine!.answered) continue;
+      if (slot.machine!.answered) {
+        unanswered.delete(slot);
+        continue;
+      }
+      if (now - slot.startedAt < EVICT_UNANSWERED_MS) {
+        pressure = true;
+        return false;
+      }
       releaseSlot(slot, false);
       slot.evict.abort(new TftpAbortError("Server busy: the client never answered"));
       return true;
     }
     return false;
   };
+
   const hostname = options.hostname ?? "0.0.0.0";
   const listener = Deno.listenDatagram({ transport: "udp", hostname, port: options.port ?? 69 });
   const addr = listener.addr as Deno.NetAddr;
@@ -298,6 +321,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
         fileSize: io.source?.size,
       });
       slot.machine = machine;
+      slot.startedAt = monotonicNow();
       unanswered.add(slot);
       await driveTransfer(machine, conn, {
         signal: AbortSignal.any([stopping.signal, slot.evict.signal]),
@@ -359,7 +383,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     if (current && sameBytes(current.bytes, bytes)) return;
     const admitted = limits.admit(monotonicNow(), peer.hostname, makeRoom);
     if ("answer" in admitted) {
-      if (admitted.answer === "silent") {
+      if (admitted.answer === "silent" || (admitted.busy && pressure)) {
         droppedRequests++;
         return;
       }
@@ -371,7 +395,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     const ended = () => {
       if (active.get(key) === entry) active.delete(key);
     };
-    const slot: Slot = { admitted, evict: new AbortController(), released: false };
+    const slot: Slot = { admitted, evict: new AbortController(), startedAt: 0, released: false };
     const done = serve(admission.request, ended, slot).catch(() => false).then((real) => {
       releaseSlot(slot, real);
       running.delete(done);
