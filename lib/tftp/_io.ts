@@ -242,19 +242,47 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
 /**
  * A source reading an open file in chunks of up to 32 KiB, reusing one buffer (no larger than
  * the file, when its `size` is known: a small file costs a small buffer).
+ *
+ * A known `size` is a promise (it went out as tsize, or the peer counts on it): the source
+ * gives exactly that many bytes. A file that grows meanwhile is served as it was when the
+ * transfer began (up to `size`); a file that ends early (truncated meanwhile) fails the read
+ * with ERROR 0 "File changed while being read", so the transfer ends with an ERROR instead of
+ * a short file the peer would take for complete. Content rewritten in place is not detected.
+ *
+ * @example
+ * ```ts ignore
+ * const source = fileSource(await Deno.open("boot.img"), (await Deno.stat("boot.img")).size);
+ * for (let chunk = await source.read(); chunk; chunk = await source.read()) {
+ *   console.log(chunk.length);
+ * }
+ * await source.close();
+ * ```
  */
 export function fileSource(file: Deno.FsFile, size?: number): Source {
-  const bytes = size === undefined ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, size + 1);
+  const bytes = size === undefined ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, size);
   const buffer = new Uint8Array(Math.max(1, bytes));
+  let offset = 0;
   return {
     size,
     async read() {
+      const want = size === undefined ? buffer.length : Math.min(buffer.length, size - offset);
+      if (want === 0) return null;
+      let n: number | null;
       try {
-        const n = await file.read(buffer);
-        return n === null ? null : buffer.subarray(0, n);
+        n = await file.read(buffer.subarray(0, want));
       } catch (error) {
         throw fileErrorToTftp(error, false);
       }
+      if (n === null) {
+        if (size === undefined) return null;
+        throw new TftpError(
+          ERROR_CODE.NOT_DEFINED,
+          `File changed while being read: it ended after ${offset} of ${size} bytes`,
+          { cause: new Deno.errors.UnexpectedEof(`End of file after ${offset} bytes`) },
+        );
+      }
+      offset += n;
+      return buffer.subarray(0, n);
     },
     close() {
       try {

@@ -4,7 +4,8 @@ import { decodePacket } from "./packet/decode.ts";
 import { OPCODE } from "./packet/constants.ts";
 import { Sender } from "./engine/sender.ts";
 import { CLIENT, drain } from "./engine/_script.ts";
-import { bytesSource, streamSource } from "./_io.ts";
+import { bytesSource, type Source, streamSource } from "./_io.ts";
+import { TftpError } from "./errors.ts";
 import { SenderFeed } from "./_pump.ts";
 import { Prng } from "../sim/prng.ts";
 import { concatBytes } from "../bytes.ts";
@@ -70,4 +71,24 @@ Deno.test("SenderFeed: an exact multiple of blksize ends with an empty DATA", as
   const tx = new Sender(0, { peer: CLIENT, options: { blksize: 512, windowsize: 2 } });
   assert.deepEqual(await sendAll(feed, tx, 2), data);
   assert.equal(tx.bytesAcknowledged, data.length);
+});
+
+Deno.test("SenderFeed: a source that fails mid-way rejects and never ends the transfer", async () => {
+  const failure = new TftpError(
+    0,
+    "File changed while being read: it ended after 1000 of 5000 bytes",
+  );
+  let reads = 0;
+  const source: Source = {
+    size: 5000,
+    read: () => reads++ === 0 ? Promise.resolve(new Uint8Array(1000)) : Promise.reject(failure),
+    close: () => Promise.resolve(),
+  };
+  const feed = new SenderFeed(source, "octet");
+  const tx = new Sender(0, { peer: CLIENT, options: { blksize: 512, windowsize: 4 } });
+  await assert.rejects(feed.feed(tx), (error) => error === failure);
+  // Only the one full block went out: no short DATA that the client would take for the end.
+  assert.deepEqual(drain(tx).map((t) => t.bytes.length), [516]);
+  assert.equal(tx.isClosed, false);
+  assert.equal(feed.bytesRead, 1000);
 });

@@ -26,7 +26,7 @@ import { Receiver } from "./engine/receiver.ts";
 import { resolveTimingOptions } from "./engine/timing.ts";
 import { Sender } from "./engine/sender.ts";
 import type { Peer, TransferMachine, TransferStats } from "./engine/types.ts";
-import { TftpError } from "./errors.ts";
+import { TftpError, TftpProtocolError } from "./errors.ts";
 import { checkInteger } from "./_check.ts";
 import { parseTftpUrl, type TftpUrl } from "./url.ts";
 import {
@@ -63,7 +63,12 @@ export interface ClientOptions extends TransferConfig {
    * is given, the wait after the final ACK of a download is then this timeout, at most 1 s.
    */
   timeoutS?: number;
-  /** Ask for / announce the transfer size (RFC 2349). @default {true} */
+  /**
+   * Ask for / announce the transfer size (RFC 2349). A download whose length differs from
+   * the size the server announced fails (a `TftpProtocolError`, ERROR 0 to the server) and
+   * keeps nothing: a file shortened while served must not pass for the whole file.
+   * @default {true}
+   */
   tsize?: boolean;
   /** Send no options at all: plain RFC 1350. @default {false} */
   noOptions?: boolean;
@@ -187,7 +192,9 @@ function toUrl(url: string | TftpUrl): TftpUrl {
 /**
  * Downloads a file. `target` is a local path (written atomically: a temporary file renamed
  * on success; on failure no file is left and an existing one is untouched) or a
- * `WritableStream` (closed on success, aborted on failure).
+ * `WritableStream` (closed on success, aborted on failure). A local write that fails (disk
+ * full: code 3, permission denied: code 2) rejects with a `TftpError` and sends the server
+ * that ERROR; a target that cannot be created fails before any packet is sent.
  *
  * @example
  * ```ts ignore
@@ -246,7 +253,16 @@ async function download(
           await writer.write(event.data);
           options.onProgress?.({ bytes: writer.wireBytes, total });
         }
-        if (event.type === "complete") await writer.commit();
+        if (event.type === "complete") {
+          // A short (or long) file against the size the server announced is no file to keep.
+          if (total !== undefined && request.mode === "octet" && writer.wireBytes !== total) {
+            throw new TftpProtocolError(
+              ERROR_CODE.NOT_DEFINED,
+              `The server sent ${writer.wireBytes} bytes but announced ${total} (tsize)`,
+            );
+          }
+          await writer.commit();
+        }
       },
     });
     return { bytes: writer.bytesWritten, peer, mode: request.mode as TransferMode, stats };
