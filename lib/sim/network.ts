@@ -109,6 +109,14 @@ export class SimNetwork {
     }
   }
 
+  /**
+   * Schedules a datagram to arrive at `at` as it is: no loss, duplication or extra delay,
+   * and not counted in {@linkcode SimNetwork.counters} (for injected traffic).
+   */
+  deliverAt(at: number, from: Peer, to: Peer, bytes: Uint8Array): void {
+    this.#insert({ at, from, to, bytes: bytes.slice() });
+  }
+
   #insert(delivery: Delivery): void {
     // Keep the queue sorted by arrival; equal times keep sending order.
     let lo = 0, hi = this.#queue.length;

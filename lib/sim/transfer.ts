@@ -25,6 +25,7 @@ import {
   type TransferStats,
 } from "../tftp/engine/types.ts";
 import { type LinkProfile, type NetworkCounters, SimNetwork } from "./network.ts";
+import type { SimInjector } from "./hostile.ts";
 import { concatBytes } from "../bytes.ts";
 
 /** One side's ending. */
@@ -79,6 +80,13 @@ export interface SimOptions {
   maxVirtualMs?: number;
   /** Loop bound. @default {5_000_000} */
   maxSteps?: number;
+  /**
+   * Sees every datagram sent and may add datagrams of its own (forged or from strangers),
+   * delivered past the network's faults; see {@linkcode HostileInjector}. It must not inject
+   * to the request port (port 69).
+   * @default {undefined}
+   */
+  inject?: SimInjector;
 }
 
 const CLIENT: Peer = { hostname: "127.0.0.1", port: 50000 };
@@ -134,6 +142,13 @@ export function simulateTransfer(options: SimOptions): SimResult {
   let now = 0;
   let steps = 0;
 
+  const send = (from: Peer, to: Peer, bytes: Uint8Array): void => {
+    net.send(now, from, to, bytes);
+    for (const extra of options.inject?.onSend(now, { from, to, bytes }) ?? []) {
+      net.deliverAt(now + Math.max(0, extra.delayMs), extra.from, extra.to, extra.bytes);
+    }
+  };
+
   const feedAndDrain = (): void => {
     for (const [port, machine] of machines) {
       if (machine instanceof Sender) {
@@ -149,7 +164,7 @@ export function simulateTransfer(options: SimOptions): SimResult {
         offered.set(machine, at);
       }
       for (let t = machine.pollTransmit(); t; t = machine.pollTransmit()) {
-        net.send(now, { hostname: "127.0.0.1", port }, t.to, t.bytes);
+        send({ hostname: "127.0.0.1", port }, t.to, t.bytes);
       }
       for (let e = machine.pollEvent(); e; e = machine.pollEvent()) {
         if (e.type === "data") received.push(e.data);
@@ -163,9 +178,9 @@ export function simulateTransfer(options: SimOptions): SimResult {
   };
 
   const deliver = (from: Peer, to: Peer, bytes: Uint8Array): void => {
-    if (to.port === SERVER.port) {
+    if (samePeer(to, SERVER)) {
       const admission = admitRequest(from, bytes);
-      if (admission.kind === "reply") net.send(now, SERVER, from, admission.bytes);
+      if (admission.kind === "reply") send(SERVER, from, admission.bytes);
       if (admission.kind !== "request") return;
       // A request repeated from the same client port starts one transfer, not two: while
       // that transfer runs, and also after it ended when the bytes are identical (the network
@@ -183,7 +198,13 @@ export function simulateTransfer(options: SimOptions): SimResult {
       machines.set(40000 + serverTransfers, server);
       return;
     }
-    const machine = machines.get(to.port);
+    // Every machine lives at 127.0.0.1: a datagram to another host reaches none of them.
+    const machine = to.hostname === CLIENT.hostname ? machines.get(to.port) : undefined;
+    options.inject?.onArrive?.(
+      now,
+      { from, to, bytes },
+      machine !== undefined && !machine.isClosed,
+    );
     if (machine) machine.handleDatagram(now, from, bytes);
   };
 

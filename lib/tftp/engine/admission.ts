@@ -19,6 +19,7 @@ import {
 } from "../packet/options.ts";
 import type { TftpOptions } from "../packet/packet.ts";
 import { PacketSyntaxError } from "../errors.ts";
+import { errorText } from "./_error_text.ts";
 import type { TransferConfig } from "./transfer.ts";
 import { Receiver } from "./receiver.ts";
 import { Sender } from "./sender.ts";
@@ -48,6 +49,15 @@ export type Admission =
   | { readonly kind: "ignore"; readonly reason: string };
 
 /**
+ * ERROR 4 with `text` as its reason, made fit for the wire (the text may echo a mode or an
+ * option name the client sent): see {@linkcode errorText}.
+ */
+function illegal(text: string): Admission {
+  const reason = errorText(text);
+  return { kind: "reply", bytes: encodeError(ERROR_CODE.ILLEGAL_OPERATION, reason), reason };
+}
+
+/**
  * Classifies a datagram received on the server's request port.
  *
  * @example
@@ -66,22 +76,20 @@ export function admitRequest(peer: Peer, bytes: Uint8Array): Admission {
     packet = decodePacket(bytes);
   } catch (error) {
     if (!(error instanceof PacketSyntaxError)) throw error;
-    const reason = `Malformed request: ${error.message}`;
-    return { kind: "reply", bytes: encodeError(ERROR_CODE.ILLEGAL_OPERATION, reason), reason };
+    return illegal(`Malformed request: ${error.message}`);
   }
   if (packet.opcode === OPCODE.ERROR) {
     return { kind: "ignore", reason: "ERROR on the request port" };
   }
   if (packet.opcode !== OPCODE.RRQ && packet.opcode !== OPCODE.WRQ) {
-    const reason = `Expected RRQ or WRQ on the request port, got opcode ${packet.opcode}`;
-    return { kind: "reply", bytes: encodeError(ERROR_CODE.ILLEGAL_OPERATION, reason), reason };
+    return illegal(`Expected RRQ or WRQ on the request port, got opcode ${packet.opcode}`);
   }
   const mode = packet.mode.toLowerCase();
   if (mode !== "octet" && mode !== "netascii") {
     const reason = mode === "mail"
       ? "Mail mode is not supported"
       : `Unknown transfer mode ${JSON.stringify(packet.mode.slice(0, 32))}`;
-    return { kind: "reply", bytes: encodeError(ERROR_CODE.ILLEGAL_OPERATION, reason), reason };
+    return illegal(reason);
   }
   return {
     kind: "request",

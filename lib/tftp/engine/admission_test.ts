@@ -81,6 +81,21 @@ Deno.test("admitRequest: malformed datagrams and non-requests get ERROR 4; ERROR
   });
 });
 
+Deno.test("admitRequest: ERROR texts are printable ASCII and at most 200 characters", () => {
+  // Found by tests/fuzz_packet_test.ts: the text echoed a non-ASCII mode or option name as is,
+  // and a long option name without a value in full.
+  assert.deepEqual(replied(admitRequest(CLIENT, rrq("öctet\x7f"))), [
+    4,
+    'Unknown transfer mode "\\u00f6ctet\\u007f"',
+  ]);
+  const long = new TextEncoder().encode(`\0\x01f\0octet\0${"ü".repeat(300)}\0`);
+  const [code, reason] = replied(admitRequest(CLIENT, long));
+  assert.equal(code, 4);
+  assert.equal(reason.length, 200);
+  assert.equal(reason, `Malformed request: RRQ option "${"\\u00fc".repeat(27)}\\u00...`);
+  assert.match(reason, /^[\x20-\x7e]+$/);
+});
+
 function request(
   kind: "read" | "write",
   options: TftpOptions,
