@@ -8,6 +8,7 @@
 import { ERROR_CODE, MAX_BLKSIZE, MAX_WINDOWSIZE, MIN_BLKSIZE } from "./packet/constants.ts";
 import { resolveTimingOptions } from "./engine/timing.ts";
 import { encodeError } from "./packet/encode.ts";
+import { errorText } from "./engine/_error_text.ts";
 import {
   admitRequest,
   openServerTransfer,
@@ -244,7 +245,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
   };
 
   const refuse = async (request: TftpRequest, error: TftpError) => {
-    const bytes = encodeError(error.code, error.message);
+    const bytes = encodeError(error.code, errorText(error.message));
     see("send", request.peer, bytes);
     await listener.send(bytes, { transport: "udp", ...request.peer }).catch(() => {});
     log({

@@ -213,8 +213,32 @@ export async function driveTransfer(
     }
   };
 
+  // One lazy deadline timer: while it is due no later than the machine's deadline it stays
+  // armed (a lock-step transfer moves its deadline on with every ACK; re-arming per packet
+  // would cost a timer op each). When it fires early, the machine sees no timeout yet and
+  // the loop arms it again for the rest.
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const onTimer = () => wake?.(TIMER);
+  let timerDue = Infinity;
+  /** True while the loop waits for a datagram or the deadline (not while a hook runs). */
+  let waiting = false;
+  const onTimer = () => {
+    timer = undefined;
+    timerDue = Infinity;
+    // During a hook's wait `wake` settles that wait: a timer must never end it. The loop
+    // re-arms the timer (due at once) when it next waits.
+    if (waiting) wake?.(TIMER);
+  };
+  const armTimer = (deadline: number) => {
+    if (timer !== undefined && timerDue <= deadline) return;
+    clearTimeout(timer);
+    timerDue = deadline;
+    timer = setTimeout(onTimer, Math.max(0, deadline - monotonicNow()));
+  };
+  const disarmTimer = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    timerDue = Infinity;
+  };
   try {
     // Cancelled before it began: nothing goes out, not even the request.
     if (aborted) throw CANCELLED;
@@ -230,15 +254,13 @@ export async function driveTransfer(
         ([bytes, addr]): Wake => ({ kind: "datagram", bytes, from: addr as Deno.NetAddr }),
         (error): Wake => ({ kind: "closed", error }),
       );
+      waiting = true;
       let woke = await new Promise<Wake>((resolve) => {
         wake = resolve;
         receiving.then(resolve);
-        if (deadline !== undefined) {
-          timer = setTimeout(onTimer, Math.max(0, deadline - monotonicNow()));
-        }
+        if (deadline !== undefined) armTimer(deadline);
       });
       wake = undefined;
-      clearTimeout(timer);
       if (woke.kind === "timer" && monotonicNow() - deadline! >= LATE_TIMER_MS) {
         // Timers run before the socket is polled: on a busy event loop an answer that came
         // in before the deadline would lose to it and count as a timeout, and the machine
@@ -246,11 +268,13 @@ export async function driveTransfer(
         woke = await new Promise<Wake>((resolve) => {
           wake = resolve;
           receiving.then(resolve);
-          timer = setTimeout(onTimer, 0);
+          disarmTimer();
+          armTimer(0);
         });
         wake = undefined;
-        clearTimeout(timer);
+        if (woke.kind !== "timer") disarmTimer();
       }
+      waiting = false;
       if (woke.kind === "datagram") {
         pending = undefined;
         const from = { hostname: woke.from.hostname, port: woke.from.port };
