@@ -512,3 +512,15 @@ Deno.test("uploads appear atomically: a put cut off mid-way leaves nothing", asy
   await tftpPut(bytes.subarray(0, 5000), fx.url("upload.bin"), FAST);
   await assertSameBytes(remote, bytes.subarray(0, 5000), "put after the failed one");
 });
+
+Deno.test("names of 255 bytes: uploads and downloads work (the temporary name stays short)", async () => {
+  await using fx = await openFixture({ allowCreate: true });
+  const name = `${"n".repeat(250)}.bin`; // 254 bytes; with "é" below, 255
+  const long = `é${"n".repeat(249)}.bin`;
+  await Deno.writeFile(`${fx.local}/src.bin`, content(3000));
+  await tftpPut(`${fx.local}/src.bin`, fx.url(name), { dallyMs: 0 });
+  assert.deepEqual(await Deno.readFile(`${fx.root}/${name}`), content(3000));
+  await tftpGet(fx.url(name), `${fx.local}/${long}`, { dallyMs: 0 });
+  assert.deepEqual(await Deno.readFile(`${fx.local}/${long}`), content(3000));
+  assert.deepEqual(await partFiles(fx.local), []);
+});

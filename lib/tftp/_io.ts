@@ -77,10 +77,30 @@ export function fileErrorToTftp(
   });
 }
 
+/**
+ * Bytes of the destination's name kept in the temporary name: a name has at most 255 bytes
+ * on Linux, and the temporary one adds 19 (a dot, and `.`, 12 hex digits and `.part`).
+ */
+const TEMP_BASE_BYTES = 200;
+
+/** `name` cut to at most `max` UTF-8 bytes, at a character boundary. */
+function shortened(name: string, max: number): string {
+  const encoder = new TextEncoder();
+  if (encoder.encode(name).length <= max) return name;
+  let cut = "";
+  let bytes = 0;
+  for (const char of name) {
+    bytes += encoder.encode(char).length;
+    if (bytes > max) break;
+    cut += char;
+  }
+  return cut;
+}
+
 function tempNameFor(path: string): string {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   const dir = path.slice(0, slash + 1);
-  const base = path.slice(slash + 1);
+  const base = shortened(path.slice(slash + 1), TEMP_BASE_BYTES);
   const random = Array.from(
     crypto.getRandomValues(new Uint8Array(6)),
     (b) => b.toString(16).padStart(2, "0"),
