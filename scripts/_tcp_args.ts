@@ -47,6 +47,14 @@ export type TcpCommand =
     readonly raw: boolean;
     /** Idle connections are closed after this long; undefined for the library's default. */
     readonly idleTimeoutMs?: number;
+    /** Time from connect to a complete request; undefined for the library's default. */
+    readonly requestTimeoutMs?: number;
+    /** A client taking no byte this long is dropped; undefined for the library's default. */
+    readonly sendTimeoutMs?: number;
+    /** Most connections at once; undefined for the library's default. */
+    readonly maxConnections?: number;
+    /** Most connections at once from one address; undefined for the library's default. */
+    readonly maxConnectionsPerClient?: number;
     /** No per-request lines on stderr. */
     readonly quiet: boolean;
   }
@@ -85,8 +93,27 @@ const SERVE_OPTIONS = {
   port: { type: "string" },
   raw: { type: "boolean" },
   "idle-timeout": { type: "string" },
+  "request-timeout": { type: "string" },
+  "send-timeout": { type: "string" },
+  "max-connections": { type: "string" },
+  "max-per-client": { type: "string" },
   quiet: { type: "boolean", short: "q" },
 } as const;
+
+/** The largest connection cap accepted. */
+const MAX_LIMIT = 1_000_000;
+
+/** A connection cap flag: a whole number from 1 to 1000000, or `undefined` when absent. */
+function parseLimit(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^[0-9]{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_LIMIT)) {
+    throw new UsageError(
+      `${flag} must be a whole number from 1 to ${MAX_LIMIT}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return n;
+}
 
 const GET_OPTIONS = {
   raw: { type: "boolean" },
@@ -113,6 +140,10 @@ function serveCommand(args: string[]): TcpCommand {
     port: parsePort("--port", values.port, DEFAULT_TCP_PORT),
     raw: !!values.raw,
     idleTimeoutMs: parseSeconds("--idle-timeout", values["idle-timeout"]),
+    requestTimeoutMs: parseSeconds("--request-timeout", values["request-timeout"]),
+    sendTimeoutMs: parseSeconds("--send-timeout", values["send-timeout"]),
+    maxConnections: parseLimit("--max-connections", values["max-connections"]),
+    maxConnectionsPerClient: parseLimit("--max-per-client", values["max-per-client"]),
     quiet: !!values.quiet,
   };
 }
@@ -269,16 +300,20 @@ export function tcpUsage(): string {
   return `tcp.ts: TCP tools: a file server and its client, an echo server, a two-way line chat
 
 Usage:
-  tcp.ts serve <root> [--host H] [--port P] [--raw] [--idle-timeout S] [--quiet]
+  tcp.ts serve <root> [--host H] [--port P] [--raw] [--quiet] [--max-connections N]
+               [--max-per-client N] [--request-timeout S] [--send-timeout S] [--idle-timeout S]
   tcp.ts get <host:port> <name> [output] [--raw] [--timeout S]
   tcp.ts get <tcp://host:port/name> [output] [--raw] [--timeout S]
   tcp.ts echo [--host H] [--port P] [--idle-timeout S] [--quiet]
   tcp.ts chat <host:port> [--encoding E]
   tcp.ts chat --listen [--host H] [--port P] [--encoding E]
 
-serve  Serves the files under <root> (names cannot escape it) to any number of clients at
-       once. Prints one line per request on stderr, e.g.
-       "127.0.0.1:53412 GET boot/kernel OK 1048576 B in 12 ms" (--quiet: none).
+serve  Serves the files under <root> (names cannot escape it) to many clients at once.
+       Prints one line per connection on stderr, e.g.
+       "127.0.0.1:53412 GET boot/kernel OK 1048576 B in 12 ms" (--quiet: none); dropped
+       and refused clients say why, e.g. "... NO_REQUEST Request timeout: ...",
+       "... BUSY Too many connections from this client (limit 32)". A failing accept (out
+       of file descriptors) prints "accept failed: ..." and is retried, even with --quiet.
 get    Fetches <name> from the server at <host:port> ([v6]:port for IPv6), or the file a
        tcp:// URL names (port ${DEFAULT_TCP_PORT} when omitted; escape spaces as %20), into
        [output]: "-" is stdout; default: the name's base name in the current directory, or
@@ -298,6 +333,14 @@ Options:
   --host H             Address to listen on (default 0.0.0.0)
   --port P             Port to listen on; 0 picks a free one (default: serve ${DEFAULT_TCP_PORT}, echo
                        ${DEFAULT_ECHO_PORT}, chat --listen ${DEFAULT_CHAT_PORT})
+  --max-connections N  serve: most connections served at once; more are answered
+                       "ERROR Server busy: too many connections" and closed (default 1024)
+  --max-per-client N   serve: most connections served at once from one client address; more
+                       are answered "ERROR Server busy: ..." and closed (default 32)
+  --request-timeout S  serve: drop a connection whose request is not complete S seconds after
+                       it was accepted, however slowly it trickles in (default 10)
+  --send-timeout S     serve: drop a client that takes no byte of the file for S seconds
+                       (default 30)
   --idle-timeout S     serve, echo: close a connection that makes no progress for S seconds
                        (default 30)
   --timeout S          get: give up when connecting, or when no bytes arrive, for S seconds
@@ -316,7 +359,7 @@ Exit status:
   1    get: refused (not found, denied), dropped, timed out or not written; chat: could not
        connect; servers: could not listen, or <root> is not a directory
   2    Usage error: unknown command or option, missing or extra argument, bad number,
-       address, URL or encoding
+       address, URL, limit or encoding
   130  get, chat: interrupted by SIGINT (143: by SIGTERM)
 `;
 }

@@ -27,6 +27,10 @@ Deno.test("tcp args: serve defaults", () => {
     port: DEFAULT_TCP_PORT,
     raw: false,
     idleTimeoutMs: undefined,
+    requestTimeoutMs: undefined,
+    sendTimeoutMs: undefined,
+    maxConnections: undefined,
+    maxConnectionsPerClient: undefined,
     quiet: false,
   });
   assert.deepEqual([DEFAULT_TCP_PORT, DEFAULT_ECHO_PORT, DEFAULT_CHAT_PORT], [6000, 6007, 6001]);
@@ -43,6 +47,12 @@ Deno.test("tcp args: serve with every option", () => {
       "--raw",
       "--idle-timeout",
       "2.5",
+      "--request-timeout=0.5",
+      "--send-timeout",
+      "7",
+      "--max-connections",
+      "1000000",
+      "--max-per-client=1",
       "--quiet",
     ]),
     {
@@ -52,6 +62,10 @@ Deno.test("tcp args: serve with every option", () => {
       port: 0,
       raw: true,
       idleTimeoutMs: 2500,
+      requestTimeoutMs: 500,
+      sendTimeoutMs: 7000,
+      maxConnections: 1_000_000,
+      maxConnectionsPerClient: 1,
       quiet: true,
     },
   );
@@ -216,10 +230,20 @@ Deno.test("tcp args: options", () => {
       }`,
     );
   }
-  usageError(
-    ["serve", "r", "--idle-timeout=0"],
-    '--idle-timeout must be a number of seconds above 0 and at most 86400, got "0"',
-  );
+  for (const flag of ["--idle-timeout", "--request-timeout", "--send-timeout"]) {
+    usageError(
+      ["serve", "r", `${flag}=0`],
+      `${flag} must be a number of seconds above 0 and at most 86400, got "0"`,
+    );
+  }
+  for (const flag of ["--max-connections", "--max-per-client"]) {
+    for (const value of ["0", "-1", "1.5", "abc", "", "1000001", "1e3", "0x10"]) {
+      usageError(
+        ["serve", "r", `${flag}=${value}`],
+        `${flag} must be a whole number from 1 to 1000000, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
 });
 
 Deno.test("tcp args: address and name", () => {
@@ -259,6 +283,10 @@ Deno.test("tcp args: localBaseName and usage", () => {
       "tcp.ts chat --listen [--host H] [--port P] [--encoding E]",
       "--raw",
       "--quiet",
+      "--max-connections N",
+      "--max-per-client N",
+      "--request-timeout S",
+      "--send-timeout S",
     ]
   ) {
     assert.ok(usage.includes(part), part);

@@ -54,7 +54,13 @@ async function serve(cmd: Command<"serve">): Promise<number> {
       port: cmd.port,
       raw: cmd.raw,
       idleTimeoutMs: cmd.idleTimeoutMs,
+      requestTimeoutMs: cmd.requestTimeoutMs,
+      sendTimeoutMs: cmd.sendTimeoutMs,
+      maxConnections: cmd.maxConnections,
+      maxConnectionsPerClient: cmd.maxConnectionsPerClient,
       onRequest: cmd.quiet ? undefined : (record) => err(`${formatTcpRequest(record)}\n`),
+      onAcceptError: (error, retryInMs) =>
+        err(`accept failed: ${error.message}; retrying in ${retryInMs} ms\n`),
     }));
   await stopSignal();
   await server.shutdown();

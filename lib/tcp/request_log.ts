@@ -7,9 +7,11 @@
 
 /**
  * How a connection of the file server ended: `OK` (the file was sent, maybe not all of it:
- * see `complete`), a refusal the client was told about (`NOT_FOUND`, `DENIED`, `ERROR`),
- * `BAD_REQUEST` (the request broke the protocol) or `NO_REQUEST` (the connection closed or
- * went idle before a whole request arrived).
+ * see `complete`; a client dropped mid-file says why in `message`, e.g. `Send timeout: ...`),
+ * a refusal the client was told about (`NOT_FOUND`, `DENIED`, `ERROR`), `BAD_REQUEST` (the
+ * request broke the protocol), `NO_REQUEST` (the connection closed, went idle or ran out of
+ * time before a whole request arrived: `Request timeout: ...`) or `BUSY` (refused unread
+ * because a connection cap was reached: `Too many connections ...`).
  */
 export type TcpRequestStatus =
   | "OK"
@@ -17,7 +19,8 @@ export type TcpRequestStatus =
   | "DENIED"
   | "ERROR"
   | "BAD_REQUEST"
-  | "NO_REQUEST";
+  | "NO_REQUEST"
+  | "BUSY";
 
 /** One connection of the file server, reported when it ends. */
 export interface TcpRequestRecord {
@@ -35,7 +38,7 @@ export interface TcpRequestRecord {
   complete: boolean;
   /** From accepting the connection to closing it. */
   durationMs: number;
-  /** Why it failed or was refused; absent for a complete `OK`. */
+  /** Why it failed, was dropped or was refused; absent for a complete `OK`. */
   message?: string;
 }
 
@@ -82,6 +85,17 @@ function formatName(name: string): string {
  *     message: "File not found",
  *   }),
  *   "127.0.0.1:53412 GET nope NOT_FOUND File not found",
+ * );
+ * assert.equal(
+ *   formatTcpRequest({
+ *     peer,
+ *     status: "BUSY",
+ *     bytes: 0,
+ *     complete: false,
+ *     durationMs: 1,
+ *     message: "Too many connections from this client (limit 32)",
+ *   }),
+ *   "127.0.0.1:53412 BUSY Too many connections from this client (limit 32)",
  * );
  * ```
  *

@@ -4,15 +4,21 @@
  * back-pressure, so memory stays flat whatever the file size and a slow reader only slows
  * itself. Names are confined to the root exactly like the TFTP server's.
  *
+ * Hostile or broken clients cannot take it down: the request must be complete within
+ * `requestTimeoutMs` of the accept however slowly it trickles (slowloris), a client that stops
+ * reading is dropped after `sendTimeoutMs` (holding one 64 KiB buffer meanwhile), a silent
+ * connection after `idleTimeoutMs`, and connections over `maxConnections` (or over
+ * `maxConnectionsPerClient` from one address) are refused with
+ * `ERROR Server busy: ...` without holding up the accept loop. Every connection, dropped or
+ * refused, is reported once to `onRequest` with the reason.
+ *
  * @module
  */
 
-import { resolveServedPath } from "../tftp/_resolve_path.ts";
-import { fileErrorToTftp } from "../tftp/_io.ts";
-import { acceptConnections } from "./_accept.ts";
-import { callHook, checkMs, checkPort, closeQuietly, idleTimer, writeAll } from "./_conn.ts";
-import { TcpFrameError, type TcpRefusal } from "./errors.ts";
-import { decodeRawName, encodeResponseHeader, requestParser } from "./frame.ts";
+import { acceptConnections, type ConnectionLimit } from "./_accept.ts";
+import { callHook, checkMs, checkPort } from "./_conn.ts";
+import { serveConnection } from "./_serve_file.ts";
+import { encodeResponseHeader } from "./frame.ts";
 import type { TcpRequestRecord } from "./request_log.ts";
 
 /** Options of {@linkcode serveTcpFiles}. */
@@ -36,11 +42,35 @@ export interface ServeTcpFilesOptions {
    */
   raw?: boolean;
   /**
-   * A connection that makes no progress for this long (no complete request, or no body
-   * bytes taken by the client) is closed.
+   * The whole request must arrive within this long after the connection is accepted, however
+   * its bytes trickle in; else the connection is closed (`Request timeout: ...`).
+   * @default {10000}
+   */
+  requestTimeoutMs?: number;
+  /**
+   * While the file is sent, a client that takes no byte for this long (it stopped reading)
+   * is dropped (`Send timeout: ...`).
+   * @default {30000}
+   */
+  sendTimeoutMs?: number;
+  /**
+   * A connection on which no byte moves for this long is closed (`No progress for N ms`):
+   * no request byte arrives, or the client takes no byte of the file. While the file is sent
+   * the smaller of this and `sendTimeoutMs` applies.
    * @default {30000}
    */
   idleTimeoutMs?: number;
+  /**
+   * Most connections served at once; more are refused (status `BUSY` in the log).
+   * @default {1024}
+   */
+  maxConnections?: number;
+  /**
+   * Most connections served at once from one client address (IPv4-mapped IPv6 counts as the
+   * IPv4 address); more from it are refused.
+   * @default {32}
+   */
+  maxConnectionsPerClient?: number;
   /** Aborting it shuts the server down. */
   signal?: AbortSignal;
   /**
@@ -48,6 +78,12 @@ export interface ServeTcpFilesOptions {
    * that throws is ignored.
    */
   onRequest?: (record: TcpRequestRecord) => void;
+  /**
+   * Called when accepting a connection fails (for example out of file descriptors: EMFILE);
+   * the server keeps listening and tries again after `retryInMs` (5 ms, doubling up to 1 s
+   * while the failures go on). A hook that throws is ignored.
+   */
+  onAcceptError?: (error: Error, retryInMs: number) => void;
 }
 
 /** A running server. */
@@ -60,110 +96,10 @@ export interface TcpFileServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
-/** What a connection came to, before the peer and the time are added. */
-type Outcome = Omit<TcpRequestRecord, "peer" | "durationMs">;
-
-const CHUNK_BYTES = 64 * 1024;
-
-/** The header that answers a failed lookup or open. */
-function refusal(error: unknown): { status: TcpRefusal; message: string } {
-  const tftp = fileErrorToTftp(error, false);
-  if (tftp.code === 1) return { status: "NOT_FOUND", message: tftp.message };
-  if (tftp.code === 2) return { status: "DENIED", message: tftp.message };
-  return { status: "ERROR", message: tftp.message };
-}
-
-/** Reads the request: the name, `undefined` at end of stream; TcpFrameError on garbage. */
-async function readName(conn: Deno.Conn, raw: boolean): Promise<string | undefined> {
-  const buffer = new Uint8Array(2048);
-  if (raw) {
-    const n = await conn.read(buffer);
-    return n === null ? undefined : decodeRawName(buffer.subarray(0, n));
-  }
-  const parser = requestParser();
-  for (;;) {
-    const n = await conn.read(buffer);
-    if (n === null) return undefined;
-    const parsed = parser.push(buffer.subarray(0, n));
-    if (parsed) return parsed.header;
-  }
-}
-
-interface Settings {
-  root: string;
-  raw: boolean;
-  idleTimeoutMs: number;
-  stopping: () => boolean;
-}
-
-async function serveConnection(conn: Deno.Conn, settings: Settings): Promise<Outcome> {
-  const { root, raw, idleTimeoutMs } = settings;
-  const idle = idleTimer(conn, idleTimeoutMs);
-  const why = (error: unknown) =>
-    idle.fired
-      ? `No progress for ${idleTimeoutMs} ms`
-      : settings.stopping()
-      ? "Server shut down"
-      : error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe
-      ? "Connection closed by the client"
-      : (error as Error)?.message ?? String(error);
-  const failed = { bytes: 0, complete: false } as const;
-  let file: Deno.FsFile | undefined;
-  try {
-    let name: string | undefined;
-    try {
-      name = await readName(conn, raw);
-    } catch (error) {
-      if (!(error instanceof TcpFrameError)) {
-        return { status: "NO_REQUEST", ...failed, message: why(error) };
-      }
-      if (!raw) {
-        const message = `Bad request: ${error.message}`.slice(0, 512);
-        await writeAll(conn, encodeResponseHeader({ status: "ERROR", message })).catch(() => {});
-      }
-      return { status: "BAD_REQUEST", ...failed, message: error.message };
-    }
-    if (name === undefined) {
-      return { status: "NO_REQUEST", ...failed, message: "Connection closed before a request" };
-    }
-    idle.touch();
-    let size: number;
-    try {
-      const served = await resolveServedPath(root, name, "read");
-      file = await Deno.open(served.path, { read: true });
-      size = (await file.stat()).size;
-    } catch (error) {
-      const header = refusal(error);
-      if (!raw) await writeAll(conn, encodeResponseHeader(header)).catch(() => {});
-      return { name, ...header, ...failed };
-    }
-    let sent = 0;
-    try {
-      if (!raw) await writeAll(conn, encodeResponseHeader({ status: "OK", size }));
-      // Exactly `size` bytes, even when the file grows while it is sent.
-      const buffer = new Uint8Array(CHUNK_BYTES);
-      while (sent < size) {
-        const n = await file.read(buffer.subarray(0, Math.min(CHUNK_BYTES, size - sent)));
-        if (n === null) break;
-        for (let at = 0; at < n;) {
-          const written = await conn.write(buffer.subarray(at, n));
-          at += written;
-          sent += written;
-        }
-        idle.touch();
-      }
-    } catch (error) {
-      return { name, status: "OK", bytes: sent, size, complete: false, message: why(error) };
-    }
-    if (sent < size) {
-      const message = `File shrank to ${sent} bytes while it was sent`;
-      return { name, status: "OK", bytes: sent, size, complete: false, message };
-    }
-    return { name, status: "OK", bytes: sent, size, complete: true };
-  } finally {
-    idle.stop();
-    if (file) closeQuietly(file);
-    closeQuietly(conn);
+/** A whole number of at least 1 (a connection cap), or a RangeError naming `what`. */
+function checkLimit(what: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${what} must be a whole number of at least 1, got ${value}`);
   }
 }
 
@@ -172,8 +108,21 @@ function checkOptions(options: ServeTcpFilesOptions): void {
     throw new TypeError(`root must be a non-empty string, got ${JSON.stringify(options?.root)}`);
   }
   checkPort(options.port ?? 0);
+  checkMs("requestTimeoutMs", options.requestTimeoutMs ?? 10_000);
+  checkMs("sendTimeoutMs", options.sendTimeoutMs ?? 30_000);
   checkMs("idleTimeoutMs", options.idleTimeoutMs ?? 30_000);
+  checkLimit("maxConnections", options.maxConnections ?? 1024);
+  checkLimit("maxConnectionsPerClient", options.maxConnectionsPerClient ?? 32);
 }
+
+/** What a refused connection is told (framed mode), and what the log says. */
+const BUSY: Record<ConnectionLimit, { response: string; log: string }> = {
+  total: { response: "Server busy: too many connections", log: "Too many connections" },
+  client: {
+    response: "Server busy: too many connections from your address",
+    log: "Too many connections from this client",
+  },
+};
 
 /**
  * Starts serving the files under `root` over TCP, framed (see `frame.ts`) or raw.
@@ -184,21 +133,50 @@ function checkOptions(options: ServeTcpFilesOptions): void {
  * await using server = serveTcpFiles({
  *   root: "/srv/files",
  *   hostname: "127.0.0.1",
+ *   maxConnectionsPerClient: 8,
  *   onRequest: (record) => console.log(record.name, record.status, record.bytes),
  * });
  * console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
  * ```
  *
- * @param options Where to listen, what to serve and how.
+ * @param options Where to listen, what to serve, the limits and timeouts, and the hooks.
  * @returns The running server; dispose of it or call `shutdown()` to stop it.
  */
 export function serveTcpFiles(options: ServeTcpFilesOptions): TcpFileServer {
   checkOptions(options);
-  const { root, hostname = "0.0.0.0", port = 0, raw = false, idleTimeoutMs = 30_000 } = options;
-  const { signal, onRequest } = options;
-  return acceptConnections({ hostname, port, signal }, async (conn, server) => {
+  const { root, hostname = "0.0.0.0", port = 0, raw = false } = options;
+  const { requestTimeoutMs = 10_000, sendTimeoutMs = 30_000, idleTimeoutMs = 30_000 } = options;
+  const { maxConnections = 1024, maxConnectionsPerClient = 32 } = options;
+  const { signal, onRequest, onAcceptError } = options;
+  const limits = { total: maxConnections, client: maxConnectionsPerClient };
+  const busy = (limit: ConnectionLimit) =>
+    raw ? undefined : encodeResponseHeader({ status: "ERROR", message: BUSY[limit].response });
+  const responses = { total: busy("total"), client: busy("client") };
+  const admission = {
+    maxConnections,
+    maxPerClient: maxConnectionsPerClient,
+    busyResponse: (limit: ConnectionLimit) => responses[limit],
+    onRefused: (peer: Deno.NetAddr, limit: ConnectionLimit, durationMs: number) =>
+      callHook(onRequest, {
+        peer,
+        status: "BUSY",
+        bytes: 0,
+        complete: false,
+        durationMs,
+        message: `${BUSY[limit].log} (limit ${limits[limit]})`,
+      }),
+  };
+  const accept = { hostname, port, signal, admission, onAcceptError };
+  return acceptConnections(accept, async (conn, server) => {
     const started = performance.now();
-    const settings = { root, raw, idleTimeoutMs, stopping: () => server.stopping };
+    const settings = {
+      root,
+      raw,
+      requestTimeoutMs,
+      sendTimeoutMs,
+      idleTimeoutMs,
+      stopping: () => server.stopping,
+    };
     const outcome = await serveConnection(conn, settings);
     const durationMs = performance.now() - started;
     callHook(onRequest, { peer: conn.remoteAddr, ...outcome, durationMs });
