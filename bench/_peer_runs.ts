@@ -14,6 +14,7 @@ import {
   runPeer,
   spawnPeer,
   startAtftpd,
+  startOnFreePort,
   startOurServerProcess,
   startTftpdHpa,
 } from "../integration/_peers.ts";
@@ -22,14 +23,18 @@ import type { Comparison } from "./_stats.ts";
 
 export type { PeerProcess, PeerServer } from "../integration/_peers.ts";
 
-/** The clients the benchmark runs. */
-export type ClientName = "ours" | "busybox" | "atftp";
-/** The servers the benchmark runs. */
-export type ServerName = "ours" | "tftpd-hpa" | "atftpd";
+/**
+ * The clients the benchmark runs; `bare` is the floor of a Deno client (bench/_bare_client.ts:
+ * the least work a download can take over Deno's UDP), a measuring stick, not a client.
+ */
+export type ClientName = "ours" | "busybox" | "atftp" | "bare";
+/** The servers the benchmark runs; `bare`: the floor of a Deno server (bench/_bare_server.ts). */
+export type ServerName = "ours" | "tftpd-hpa" | "atftpd" | "bare";
 
 /** The binary each client and server needs (`deno` is always there). */
 export const PEER_BINARY: Readonly<Record<ClientName | ServerName, string | undefined>> = {
   ours: undefined,
+  bare: undefined,
   busybox: "busybox",
   atftp: "atftp",
   "tftpd-hpa": "in.tftpd",
@@ -132,6 +137,72 @@ export function planCells(quick: boolean): Cell[] {
 }
 
 /**
+ * The floor cells (`--floor`): each side of the issue's targets next to the least a Deno
+ * program can do in its place (`bare`). When bare is below the C peer, no Deno program on
+ * `Deno.listenDatagram` can meet that target; ours / bare shows what our engine costs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { planFloorCells } from "./_peer_runs.ts";
+ * const cells = planFloorCells();
+ * assert.equal(cells.length, 12);
+ * assert.deepEqual(cells[0].rows.map((r) => r.name), ["bare server 512", "ours / bare 512"]);
+ * ```
+ */
+export function planFloorCells(): Cell[] {
+  const cells: Cell[] = [];
+  for (const bs of [512, 1468]) {
+    for (const p of ["same", "split"] as const) {
+      cells.push({
+        group: "floor lock-step",
+        placement: p,
+        variants: [
+          v("busybox", "bare", bs),
+          v("busybox", "tftpd-hpa", bs),
+          v("busybox", "ours", bs),
+        ],
+        rows: [
+          { name: `bare server ${bs}`, a: 0, b: 1, target: 1 },
+          { name: `ours / bare ${bs}`, a: 2, b: 0 },
+        ],
+      });
+      cells.push({
+        group: "floor lock-step",
+        placement: p,
+        variants: [
+          v("bare", "tftpd-hpa", bs),
+          v("busybox", "tftpd-hpa", bs),
+          v("ours", "tftpd-hpa", bs),
+        ],
+        rows: [
+          { name: `bare client ${bs}`, a: 0, b: 1, target: 1 },
+          { name: `ours / bare client ${bs}`, a: 2, b: 0 },
+        ],
+      });
+    }
+  }
+  for (const w of [16, 64]) {
+    for (const p of ["same", "split"] as const) {
+      cells.push({
+        group: "floor windowed",
+        placement: p,
+        variants: [
+          v("bare", "bare", 1468, w),
+          v("atftp", "atftpd", 1468, w),
+          v("ours", "ours", 1468, w),
+        ],
+        rows: [
+          { name: `bare pair 1468 x ${w}`, a: 0, b: 1, target: 1.5 },
+          { name: `ours / bare 1468 x ${w}`, a: 2, b: 0 },
+        ],
+      });
+    }
+  }
+  return cells;
+}
+
+/**
  * A variant's name in the table.
  *
  * @example
@@ -202,6 +273,9 @@ export async function writeBenchFile(root: string, sizeBytes: number): Promise<B
   return { root, name, sizeBytes, sha256: await sha256Hex(bytes) };
 }
 
+/** A file of this repository, as an absolute path. */
+const repoPath = (path: string): string => new URL(`../${path}`, import.meta.url).pathname;
+
 /** Pins every thread of process `pid` to `cpu` (`taskset -a -p -c`); throws when it fails. */
 async function pinProcess(pid: number, cpu: number): Promise<void> {
   const got = await runPeer("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], {
@@ -242,6 +316,19 @@ export async function startServers(
       }
       const server = name === "ours"
         ? await startOurServerProcess(root)
+        : name === "bare"
+        ? await startOnFreePort("bare", root, (port) => ({
+          cmd: Deno.execPath(),
+          args: [
+            "run",
+            "--allow-read",
+            "--allow-net",
+            repoPath("bench/_bare_server.ts"),
+            root,
+            `${port}`,
+          ],
+          options: { env: { NO_COLOR: "1" } },
+        }), { readyMs: 10_000 })
         : name === "tftpd-hpa"
         ? await startTftpdHpa(root, { create: false })
         : await startAtftpd(root);
@@ -284,8 +371,17 @@ export function clientCommand(
   request: ClientRequest,
 ): { cmd: string; args: string[] } {
   const { port, remote, local, blksize, windowsize } = request;
+  const repo = repoPath;
+  if (client === "bare") {
+    return {
+      cmd: Deno.execPath(),
+      args: [
+        ...["run", "--allow-write", "--allow-net", repo("bench/_bare_client.ts")],
+        ...[`${port}`, remote, local, String(blksize), String(windowsize)],
+      ],
+    };
+  }
   if (client === "ours") {
-    const repo = (path: string) => new URL(`../${path}`, import.meta.url).pathname;
     return {
       cmd: Deno.execPath(),
       args: [
@@ -403,7 +499,7 @@ export async function runClient(
       return fail(`wrong bytes (${bytes.length} of ${file.sizeBytes})`);
     }
     let ms = wallMs;
-    if (client === "ours") {
+    if (client === "ours" || client === "bare") {
       const report = JSON.parse((await child.stdout).trim().split("\n").at(-1) ?? "{}");
       if (typeof report.elapsedMs !== "number") return fail("no elapsedMs in its --json line");
       ms = report.elapsedMs;

@@ -20,6 +20,7 @@ import {
   label,
   PEER_BINARY,
   planCells,
+  planFloorCells,
   runClient,
   type RunResult,
   SERVER_CPU,
@@ -43,6 +44,9 @@ Usage: deno task bench:peers [options]
 Options:
   --runs N       Runs of each side of each cell, 1-100 (default 5; 1 with --quick)
   --quick        A small subset with a 4 MiB file, for a smoke test
+  --floor        Instead of the targets: each target's sides next to the floor of a Deno
+                 program (bench/_bare_*.ts: the least work over Deno's UDP), to see which
+                 targets any Deno program could reach and what our engine costs
   --only TEXT    Only the cells whose "group cell placement" contains TEXT
   --timeout S    Longest time of one run in seconds; the client is killed (default 60)
   --json FILE    Where to write the results (default bench/results/peers-<date>.json)
@@ -58,6 +62,7 @@ function parse(args: string[]) {
   const { values, positionals } = parseOptions("peers.ts", args, {
     runs: { type: "string" },
     quick: { type: "boolean" },
+    floor: { type: "boolean" },
     only: { type: "string" },
     timeout: { type: "string" },
     json: { type: "string" },
@@ -80,6 +85,7 @@ function parse(args: string[]) {
   return {
     help: values.help ?? false,
     quick,
+    floor: values.floor ?? false,
     runs,
     only: values.only,
     timeoutMs: timeoutS * 1000,
@@ -102,11 +108,11 @@ async function main(args: string[]): Promise<number> {
   }
   enterUserFolder();
   const date = new Date().toISOString().slice(0, 10);
-  const jsonPath = options.json !== undefined
-    ? resolve(options.json)
-    : new URL(`results/peers-${date}${options.quick ? "-quick" : ""}.json`, import.meta.url)
-      .pathname;
-  const cells = planCells(options.quick).filter((cell) =>
+  const jsonPath = options.json !== undefined ? resolve(options.json) : new URL(
+    `results/peers-${options.floor ? "floor-" : ""}${date}${options.quick ? "-quick" : ""}.json`,
+    import.meta.url,
+  ).pathname;
+  const cells = (options.floor ? planFloorCells() : planCells(options.quick)).filter((cell) =>
     options.only === undefined ||
     cell.rows.some((row) => `${cell.group} ${row.name} ${cell.placement}`.includes(options.only!))
   );

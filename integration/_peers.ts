@@ -233,7 +233,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * port (at most `attempts` times) when the process exits before it answers. Ready means a
  * real RRQ for a probe file got the right bytes back, within `readyMs`.
  */
-async function startOnFreePort(
+/**
+ * Starts a server built by `build` on a free port of 127.0.0.1 serving `root`, and waits until
+ * it serves a probe file (a real RRQ); tries a few ports when one is taken meanwhile.
+ */
+export async function startOnFreePort(
   name: string,
   root: string,
   build: (port: number) => { cmd: string; args: string[]; options?: SpawnPeerOptions },

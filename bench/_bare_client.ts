@@ -1,0 +1,82 @@
+/**
+ * The floor of a TFTP client in Deno, for `bench/peers.ts --floor`: the least work a Deno
+ * program can do to download over `Deno.listenDatagram`. It asks for blksize (and windowsize
+ * when above 1), acknowledges the OACK, then ACKs every DATA (lock-step) or the last block of
+ * each window, copying each block into one preallocated buffer; the file is written once at
+ * the end, after the clock stopped, as our client's `--json elapsedMs` leaves out start-up.
+ * No loss recovery beyond resending the last ACK after 1 s. A measuring stick, not a client.
+ *
+ * `deno run --allow-write --allow-net bench/_bare_client.ts PORT REMOTE LOCAL BLKSIZE WINDOWSIZE`
+ * prints `{"elapsedMs":N}`.
+ *
+ * @module
+ */
+
+const [portText, remote, local, blksizeText, windowText] = Deno.args;
+const blksize = Number(blksizeText);
+const windowsize = Number(windowText);
+const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+const options = [`blksize\0${blksize}\0`, windowsize > 1 ? `windowsize\0${windowsize}\0` : ""];
+const rrq = new TextEncoder().encode(`\0\x01${remote}\0octet\0${options.join("")}`);
+const buffer = new Uint8Array(4 + blksize + 1);
+let file = new Uint8Array(16 * 1024 * 1024);
+let size = 0;
+const ackPacket = new Uint8Array([0, 4, 0, 0]);
+let server: Deno.NetAddr | undefined;
+let lastAck = ackPacket.slice();
+
+async function receive(): Promise<[Uint8Array, Deno.NetAddr] | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), 1000);
+  });
+  const got = await Promise.race([conn.receive(buffer), timeout]);
+  clearTimeout(timer);
+  return got as [Uint8Array, Deno.NetAddr] | undefined;
+}
+
+async function sendAck(block: number): Promise<void> {
+  ackPacket[2] = (block >> 8) & 0xff;
+  ackPacket[3] = block & 0xff;
+  lastAck = ackPacket;
+  await conn.send(ackPacket, server!);
+}
+
+const started = performance.now();
+await conn.send(rrq, { transport: "udp", hostname: "127.0.0.1", port: Number(portText) });
+let expected = 1;
+let done = false;
+for (let i = 0, silent = 0; !done && i < 100_000_000 && silent < 10; i++) {
+  const got = await receive();
+  if (!got) {
+    silent++;
+    if (server) await conn.send(lastAck, server);
+    continue;
+  }
+  silent = 0;
+  const [data, from] = got;
+  server ??= from;
+  if (data[1] === 6) {
+    await sendAck(0);
+    continue;
+  }
+  if (data[1] !== 3) throw new Error(`Unexpected opcode ${data[1]}`);
+  const block = (data[2] << 8) | data[3];
+  if (block !== (expected & 0xffff)) continue;
+  const payload = data.length - 4;
+  if (size + payload > file.length) {
+    const bigger = new Uint8Array(file.length * 2);
+    bigger.set(file);
+    file = bigger;
+  }
+  file.set(data.subarray(4), size);
+  size += payload;
+  done = payload < blksize;
+  if (done || windowsize === 1 || expected % windowsize === 0) await sendAck(block);
+  expected++;
+}
+const elapsedMs = performance.now() - started;
+conn.close();
+if (!done) throw new Error("Transfer did not finish");
+Deno.writeFileSync(local, file.subarray(0, size));
+console.log(JSON.stringify({ elapsedMs }));
