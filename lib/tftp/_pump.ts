@@ -29,25 +29,32 @@ export class SenderFeed {
     this.#encoder = mode === "netascii" ? new NetasciiEncoder() : undefined;
   }
 
-  /** Offers bytes until the sender's window is covered or the input ends. */
-  async feed(sender: Sender): Promise<void> {
+  /**
+   * Offers bytes until the sender's window is covered or the input ends. Returns a promise
+   * only when it has to read (once a chunk is used up); otherwise it is done at once, so a
+   * lock-step transfer does not pay for a promise per block.
+   */
+  feed(sender: Sender): Promise<void> | undefined {
     while (sender.wantsData) {
-      if (this.#rest.length === 0) {
-        // The chunk is valid until the next read, and that only happens once it is used up.
-        const chunk = await this.#source.read();
-        if (chunk === null) {
-          if (this.#encoder) sender.offer(monotonicNow(), this.#encoder.flush());
-          sender.finish(monotonicNow());
-          return;
-        }
-        this.bytesRead += chunk.length;
-        this.#rest = this.#encoder ? this.#encoder.encode(chunk) : chunk;
-        continue;
-      }
+      if (this.#rest.length === 0) return this.#readThenFeed(sender);
       const take = Math.min(this.#rest.length, sender.wantedBytes);
       sender.offer(monotonicNow(), this.#rest.subarray(0, take));
       this.#rest = this.#rest.subarray(take);
     }
+    return undefined;
+  }
+
+  async #readThenFeed(sender: Sender): Promise<void> {
+    // The chunk is valid until the next read, and that only happens once it is used up.
+    const chunk = await this.#source.read();
+    if (chunk === null) {
+      if (this.#encoder) sender.offer(monotonicNow(), this.#encoder.flush());
+      sender.finish(monotonicNow());
+      return;
+    }
+    this.bytesRead += chunk.length;
+    this.#rest = this.#encoder ? this.#encoder.encode(chunk) : chunk;
+    await this.feed(sender);
   }
 }
 

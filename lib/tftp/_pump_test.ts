@@ -86,9 +86,28 @@ Deno.test("SenderFeed: a source that fails mid-way rejects and never ends the tr
   };
   const feed = new SenderFeed(source, "octet");
   const tx = new Sender(0, { peer: CLIENT, options: { blksize: 512, windowsize: 4 } });
-  await assert.rejects(feed.feed(tx), (error) => error === failure);
+  await assert.rejects(async () => await feed.feed(tx), (error) => error === failure);
   // Only the one full block went out: no short DATA that the client would take for the end.
   assert.deepEqual(drain(tx).map((t) => t.bytes.length), [516]);
   assert.equal(tx.isClosed, false);
   assert.equal(feed.bytesRead, 1000);
+});
+
+Deno.test("feed: done at once (no promise) while the chunk in hand covers the window", async () => {
+  let reads = 0;
+  const source: Source = {
+    size: 2048,
+    read: () => Promise.resolve(reads++ === 0 ? new Uint8Array(2048) : null),
+    close: () => Promise.resolve(),
+  };
+  const feed = new SenderFeed(source, "octet");
+  const tx = new Sender(0, { peer: CLIENT, options: { blksize: 512, windowsize: 1 } });
+  const first = feed.feed(tx);
+  assert.ok(first instanceof Promise, "the first block needs a read");
+  await first;
+  assert.equal(drain(tx).length, 1);
+  tx.handleDatagram(1, CLIENT, encodeAck(1));
+  assert.equal(feed.feed(tx), undefined, "block 2 comes from the chunk in hand");
+  assert.equal(drain(tx).length, 1);
+  assert.equal(reads, 1);
 });

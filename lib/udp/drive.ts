@@ -152,10 +152,16 @@ export async function driveTransfer(
   const interruption = (): Error =>
     stalled ? new TftpError(0, "Local data source or sink stalled") : CANCELLED;
 
-  /** Waits for a hook's result, unless the signal or the watchdog ends the wait first. */
-  const settle = async (result: void | PromiseLike<void>): Promise<void> => {
+  /**
+   * Waits for a hook's result, unless the signal or the watchdog ends the wait first. A hook
+   * that returned no promise is done: then there is nothing to wait for (undefined), and the
+   * caller does not pay for a promise.
+   */
+  const settle = (result: void | PromiseLike<void>): Promise<void> | undefined => {
     const work = result as PromiseLike<void> | undefined;
-    if (typeof work?.then !== "function") return;
+    return typeof work?.then === "function" ? settleWork(work) : undefined;
+  };
+  const settleWork = async (work: PromiseLike<void>): Promise<void> => {
     if (aborted || stalled) {
       Promise.resolve(work).catch(() => {});
       throw interruption();
@@ -192,11 +198,13 @@ export async function driveTransfer(
     for (let e = machine.pollEvent(); e; e = machine.pollEvent()) {
       if (!onEvent) continue;
       if (!final) {
-        await settle(onEvent(e));
+        const waiting = settle(onEvent(e));
+        if (waiting) await waiting;
         continue;
       }
       try {
-        await settle(onEvent(e));
+        const waiting = settle(onEvent(e));
+        if (waiting) await waiting;
       } catch { /* the transfer ends anyway */ }
     }
     for (let t = machine.pollTransmit(); t; t = machine.pollTransmit()) {
@@ -245,7 +253,8 @@ export async function driveTransfer(
     await flush();
     while (!machine.isClosed) {
       if (aborted) throw CANCELLED;
-      await settle(hooks.beforeWait?.());
+      const feeding = settle(hooks.beforeWait?.());
+      if (feeding) await feeding;
       await flush();
       if (machine.isClosed) break;
       if (aborted) throw CANCELLED;
