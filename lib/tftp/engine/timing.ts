@@ -25,7 +25,9 @@ export interface TimingOptions {
    * was measured in microseconds would otherwise be given up after `retries` short timeouts
    * (about 3 s from 50 ms), though a busy machine or a loaded peer can pause for longer:
    * once the retries are used up, the timer goes on at the backed-off timeout until this
-   * long has passed since the peer last answered. 0 counts the retries alone.
+   * long has passed since the peer was last heard from (any well-formed packet from it,
+   * even a repeated one: a peer that still retransmits is alive). 0 counts the retries
+   * alone.
    * @default {5000}
    */
   giveUpMs?: number;
@@ -193,6 +195,15 @@ export class RetransmitTimer {
     this.#backoff = 1;
     this.attempts = 0;
     this.#answeredAt = now;
+  }
+
+  /**
+   * A datagram came from the peer, though maybe no progress (a repeated ACK or DATA: it is
+   * alive, only slow or losing packets). It restarts the silence that `giveUpMs` measures;
+   * the attempts and the backoff stay.
+   */
+  heard(now: number): void {
+    if (this.#answeredAt !== undefined) this.#answeredAt = Math.max(this.#answeredAt, now);
   }
 
   /** Something already sent was sent again since `arm`: the next answer is no sample. */

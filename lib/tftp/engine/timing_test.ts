@@ -113,3 +113,26 @@ Deno.test("restart keeps attempts and backoff; Karn's rule holds for a resent fl
   resent.acknowledge(900); // no sample: the RTO stays
   assert.equal(resent.rtoMs, 300);
 });
+
+Deno.test("heard: a peer that still sends (even repeats) restarts the give-up silence, not the attempts", () => {
+  const timing = resolveTimingOptions({
+    timeoutMs: 1000,
+    maxRtoMs: 1000,
+    retries: 2,
+    giveUpMs: 3000,
+  });
+  const silent = new RetransmitTimer(timing);
+  silent.arm(0);
+  assert.deepEqual([1000, 2000, 3000].map((now) => silent.expire(now)), [true, true, false]);
+
+  const talking = new RetransmitTimer(timing);
+  talking.arm(0);
+  const going: boolean[] = [];
+  for (let now = 1000; now <= 6000; now += 1000) {
+    talking.heard(now - 500); // a repeated ACK half-way through each wait
+    going.push(talking.expire(now));
+  }
+  assert.deepEqual(going, [true, true, true, true, true, true], "never given up while it talks");
+  assert.equal(talking.attempts, 6, "the attempts still count: only progress resets them");
+  assert.equal(talking.expire(9000), false, "silent again for 3.5 s: given up");
+});

@@ -293,6 +293,8 @@ export abstract class Transfer implements TransferMachine {
       this.fail(now, new TftpRemoteError(packet.code, packet.message), false);
       return;
     }
+    // A well-formed packet from the peer: it is alive, however slow (see giveUpMs).
+    if (!this.requesting) this.timer.heard(now);
     this.onPacket(now, from, packet);
   }
 
