@@ -9,6 +9,7 @@
  */
 
 import { readProcessMemory } from "../integration/_memory.ts";
+import { UsageError } from "../scripts/_cli_args.ts";
 
 export {
   canReadProcMemory,
@@ -193,4 +194,24 @@ export function readUdpCounters(): UdpCounters {
 /** `after - before` for every counter. */
 export function counterDelta(before: UdpCounters, after: UdpCounters): UdpCounters {
   return Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)]));
+}
+
+/**
+ * A whole number from the command line within `min..max`; a {@linkcode UsageError} naming
+ * `flag` otherwise.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCount } from "./_proc.ts";
+ * assert.equal(parseCount("--runs", "5", 1, 100), 5);
+ * assert.throws(() => parseCount("--runs", "0", 1, 100), /--runs must be an integer between 1 and 100, got 0/);
+ * ```
+ */
+export function parseCount(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^[0-9]+$/.test(text) || n < min || n > max) {
+    throw new UsageError(`${flag} must be an integer between ${min} and ${max}, got ${text}`);
+  }
+  return n;
 }

@@ -17,7 +17,8 @@
  */
 
 import { type ServerOptions, serveTftp } from "../mod.ts";
-import { parseOptions, rejectExtraOperands, UsageError } from "../scripts/_cli_args.ts";
+import { parseOptions, rejectExtraOperands } from "../scripts/_cli_args.ts";
+import { parseCount } from "./_proc.ts";
 import { out, reportFailure } from "../scripts/_cli.ts";
 
 const USAGE = `Usage: deno run --allow-all bench/amplification.ts [options]
@@ -130,14 +131,8 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   rejectExtraOperands(positionals, 0);
-  const flood = Number(values.flood);
-  const rate = Number(values.rate);
-  if (!Number.isInteger(flood) || flood < 1 || flood > 10_000) {
-    throw new UsageError(`--flood must be a whole number between 1 and 10000, got ${values.flood}`);
-  }
-  if (!Number.isInteger(rate) || rate < 1 || rate > 10_000) {
-    throw new UsageError(`--rate must be a whole number between 1 and 10000, got ${values.rate}`);
-  }
+  const flood = parseCount("--flood", values.flood, 1, 10_000);
+  const rate = parseCount("--rate", values.rate, 1, 10_000);
   const root = await Deno.makeTempDir({ prefix: "tftpkit-amplification-" });
   const results: Measured[] = [];
   try {

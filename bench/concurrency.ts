@@ -36,6 +36,7 @@ import {
   loadAverage,
   mib,
   openFilesLimit,
+  parseCount,
   parseSizeBytes,
   readCpuSeconds,
   readProcessMemory,
@@ -259,14 +260,6 @@ function report(r: RunResult): void {
       `${kib(r.windowDataBytes)}; beyond the window ${kib(r.beyondWindowBytes)} ` +
       `(target <= 64.0 KiB: ${r.beyondWindowBytes <= 65536 ? "met" : "MISSED"})`,
   );
-}
-
-function parseCount(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^[0-9]+$/.test(text) || n < min || n > max) {
-    throw new UsageError(`${flag} must be an integer between ${min} and ${max}, got ${text}`);
-  }
-  return n;
 }
 
 async function main(args: string[]): Promise<number> {

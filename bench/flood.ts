@@ -21,9 +21,9 @@ import { tftpGet } from "../mod.ts";
 import { sha256Hex } from "../lib/bytes.ts";
 import { Prng } from "../lib/sim/prng.ts";
 import { ScriptProcess } from "../integration/_script_process.ts";
-import { parseOptions, rejectExtraOperands, UsageError } from "../scripts/_cli_args.ts";
+import { parseOptions, rejectExtraOperands } from "../scripts/_cli_args.ts";
 import { out, reportFailure } from "../scripts/_cli.ts";
-import { countOpenSockets, readProcessMemory } from "./_proc.ts";
+import { countOpenSockets, parseCount, readProcessMemory } from "./_proc.ts";
 
 const USAGE = `Usage: deno run --allow-all bench/flood.ts [options]
 
@@ -182,14 +182,8 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   rejectExtraOperands(positionals, 0);
-  const requests = Number(values.requests);
-  const clients = Number(values.clients);
-  if (!Number.isInteger(requests) || requests < 1 || requests > 100_000) {
-    throw new UsageError(`--requests must be a whole number between 1 and 100000`);
-  }
-  if (!Number.isInteger(clients) || clients < 1 || clients > 10_000) {
-    throw new UsageError(`--clients must be a whole number between 1 and 10000`);
-  }
+  const requests = parseCount("--requests", values.requests, 1, 100_000);
+  const clients = parseCount("--clients", values.clients, 1, 10_000);
   const root = await Deno.makeTempDir({ prefix: "tftpkit-flood-" });
   const results: Phase[] = [];
   try {

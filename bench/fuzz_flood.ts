@@ -41,6 +41,7 @@ import {
   counterDelta,
   countOpenSockets,
   mib,
+  parseCount,
   parseSizeBytes,
   readProcessMemory,
   readUdpCounters,
@@ -64,14 +65,6 @@ const BATCH = 500;
 
 function line(text: string): void {
   out(`${text}\n`);
-}
-
-function parseCount(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^[0-9]+$/.test(text) || n < min || n > max) {
-    throw new UsageError(`${flag} must be an integer between ${min} and ${max}, got ${text}`);
-  }
-  return n;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -23,6 +23,7 @@ import {
   canReadProcMemory,
   loadAverage,
   mib,
+  parseCount,
   parseSizeBytes,
   readCpuSeconds,
   readProcessMemory,
@@ -76,14 +77,6 @@ async function hashFile(path: string): Promise<string> {
     hash.update(buffer.subarray(0, n));
   }
   return hash.digest("hex");
-}
-
-function parseCount(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^[0-9]+$/.test(text) || n < min || n > max) {
-    throw new UsageError(`${flag} must be an integer between ${min} and ${max}, got ${text}`);
-  }
-  return n;
 }
 
 async function transfer(

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { concatBytes } from "../lib/bytes.ts";
 import type { Prng } from "../lib/sim/prng.ts";
 import { OPCODE } from "../lib/tftp/packet/constants.ts";
 import { encodePacket } from "../lib/tftp/packet/encode.ts";
@@ -152,18 +153,6 @@ function fieldBytes(prng: Prng, pool: readonly string[]): Uint8Array {
   return utf8.encode(pick(prng, pool).replace(/./, "\0"));
 }
 
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 const NUL = new Uint8Array(1);
 
 /** Option name/value fields: hostile values, duplicated names (in other cases), odd counts. */
@@ -186,10 +175,10 @@ function optionFields(prng: Prng): Uint8Array[] {
 
 /** Ends a list of NUL-terminated fields: as is, without its last NUL, or with NUL padding. */
 function ending(prng: Prng, parts: Uint8Array[]): Uint8Array {
-  const bytes = join(parts);
+  const bytes = concatBytes(parts);
   const r = prng.next();
   if (r < 0.1 && bytes.length > 2) return bytes.subarray(0, bytes.length - 1);
-  if (r < 0.2) return join([bytes, new Uint8Array(1 + prng.int(4))]);
+  if (r < 0.2) return concatBytes([bytes, new Uint8Array(1 + prng.int(4))]);
   return bytes;
 }
 
@@ -215,7 +204,7 @@ export function hostileError(prng: Prng): Uint8Array {
   const text = prng.chance(0.5) ? utf8.encode(randomText(prng, 40)) : prng.bytes(prng.int(40));
   const parts = [opcodeBytes(OPCODE.ERROR), opcodeBytes(code), text];
   if (prng.chance(0.7)) parts.push(NUL);
-  return join(parts);
+  return concatBytes(parts);
 }
 
 /**
@@ -243,7 +232,7 @@ export function admissibleRequest(prng: Prng): Uint8Array {
   }
   const parts = [opcodeBytes(opcode)];
   for (const field of fields) parts.push(utf8.encode(field), NUL);
-  return join(parts);
+  return concatBytes(parts);
 }
 
 /** Random options with canonical (lower-case, distinct) names, as a packet object holds them. */
@@ -325,10 +314,14 @@ export function mutatedPacket(prng: Prng): Uint8Array {
         if (at < bytes.length) bytes[at] = 0;
         break;
       case 3:
-        bytes = join([bytes.subarray(0, at), prng.bytes(1 + prng.int(3)), bytes.subarray(at)]);
+        bytes = concatBytes([
+          bytes.subarray(0, at),
+          prng.bytes(1 + prng.int(3)),
+          bytes.subarray(at),
+        ]);
         break;
       default:
-        bytes = join([bytes.subarray(0, at), bytes.subarray(at + 1 + prng.int(3))]);
+        bytes = concatBytes([bytes.subarray(0, at), bytes.subarray(at + 1 + prng.int(3))]);
     }
   }
   return bytes;
