@@ -223,6 +223,6 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (error) {
-    Deno.exit(reportFailure(error, USAGE));
+    Deno.exit(reportFailure(error));
   }
 }
