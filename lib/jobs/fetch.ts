@@ -172,7 +172,7 @@ async function fetchInto(
       write(chunk) {
         hash.update(chunk);
         progress.bytes += chunk.length;
-        writing = sink.write(chunk);
+        writing = sink.write(chunk) ?? writing;
         return writing;
       },
     });

@@ -12,8 +12,11 @@ import { concatBytes } from "../bytes.ts";
 
 /** Where received bytes go. */
 export interface Sink {
-  /** Writes a chunk (the sink may keep the array). */
-  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Writes a chunk (the sink may keep the array). Returns a promise only when the caller
+   * must wait (I/O in progress); a chunk only buffered is done at once.
+   */
+  write(chunk: Uint8Array): Promise<void> | undefined;
   /** Makes everything written final (rename into place, close the stream). */
   commit(): Promise<void>;
   /** Throws everything away; a file sink leaves no file behind. Never throws. */
@@ -202,11 +205,11 @@ export async function openAtomicFileSink(
     await Deno.remove(temp).catch(() => {});
   };
   return {
-    async write(chunk) {
-      if (failure) throw failure;
+    write(chunk) {
+      if (failure) return Promise.reject(failure);
       buffered.push(chunk);
       bufferedBytes += chunk.length;
-      if (bufferedBytes >= WRITE_CHUNK_BYTES) await drain();
+      return bufferedBytes >= WRITE_CHUNK_BYTES ? drain() : undefined;
     },
     async commit() {
       try {
@@ -248,7 +251,7 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
   return {
     write: (chunk) => {
       chunks.push(chunk);
-      return Promise.resolve();
+      return undefined;
     },
     commit: () => Promise.resolve(),
     discard: () => {

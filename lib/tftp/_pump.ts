@@ -73,16 +73,16 @@ export class SinkWriter {
     this.#decoder = mode === "netascii" ? new NetasciiDecoder() : undefined;
   }
 
-  async #write(chunk: Uint8Array): Promise<void> {
-    if (chunk.length === 0) return;
+  #write(chunk: Uint8Array): Promise<void> | undefined {
+    if (chunk.length === 0) return undefined;
     this.bytesWritten += chunk.length;
-    await this.#sink.write(chunk);
+    return this.#sink.write(chunk);
   }
 
-  /** Writes one DATA payload. */
-  async write(data: Uint8Array): Promise<void> {
+  /** Writes one DATA payload; a promise only when the sink is doing I/O (see `Sink`). */
+  write(data: Uint8Array): Promise<void> | undefined {
     this.wireBytes += data.length;
-    await this.#write(this.#decoder ? this.#decoder.decode(data) : data);
+    return this.#write(this.#decoder ? this.#decoder.decode(data) : data);
   }
 
   /** Flushes and commits the sink. */

@@ -164,17 +164,27 @@ async function run(
       signal: options.signal,
       onDatagram: options.onDatagram,
       beforeWait: hooks.beforeWait,
-      onEvent: async (event) => {
+      // Synchronous unless the hook waits for I/O: a DATA block only buffered costs no
+      // promise.
+      onEvent: (event) => {
         if (event.type === "negotiated") peer = event.peer;
         if (event.type === "failed") failure = event.error;
-        try {
-          await hooks.onEvent?.(event);
-        } catch (error) {
+        const fail = (error: unknown) => {
           failure = fileErrorToTftp(error, true);
           machine.abort(monotonicNow(), failure);
+        };
+        const done = () => {
+          if (event.type === "complete") outcome = { stats: event.stats, peer };
+        };
+        let waiting: void | Promise<void>;
+        try {
+          waiting = hooks.onEvent?.(event);
+        } catch (error) {
+          fail(error);
           return;
         }
-        if (event.type === "complete") outcome = { stats: event.stats, peer };
+        if (typeof waiting?.then !== "function") return done();
+        return waiting.then(done, fail);
       },
     });
   } finally {
@@ -243,26 +253,31 @@ async function download(
 ): Promise<TransferResult> {
   const writer = new SinkWriter(sink, request.mode as TransferMode);
   let total: number | undefined;
+  const progress = (): void => {
+    options.onProgress?.({ bytes: writer.wireBytes, total });
+  };
+  const complete = async () => {
+    // A short (or long) file against the size the server announced is no file to keep.
+    if (total !== undefined && request.mode === "octet" && writer.wireBytes !== total) {
+      throw new TftpProtocolError(
+        ERROR_CODE.NOT_DEFINED,
+        `The server sent ${writer.wireBytes} bytes but announced ${total} (tsize)`,
+      );
+    }
+    await writer.commit();
+  };
   try {
     const create = (server: Peer) =>
       new Receiver(monotonicNow(), { server, request }, timingOf(options));
     const { stats, peer } = await run(url, options, create, {
-      onEvent: async (event) => {
+      // A DATA block the sink only buffers costs no promise.
+      onEvent: (event) => {
         if (event.type === "negotiated") total = event.options.tsize;
-        if (event.type === "data") {
-          await writer.write(event.data);
-          options.onProgress?.({ bytes: writer.wireBytes, total });
-        }
-        if (event.type === "complete") {
-          // A short (or long) file against the size the server announced is no file to keep.
-          if (total !== undefined && request.mode === "octet" && writer.wireBytes !== total) {
-            throw new TftpProtocolError(
-              ERROR_CODE.NOT_DEFINED,
-              `The server sent ${writer.wireBytes} bytes but announced ${total} (tsize)`,
-            );
-          }
-          await writer.commit();
-        }
+        if (event.type === "complete") return complete();
+        if (event.type !== "data") return;
+        const writing = writer.write(event.data);
+        if (!writing) return progress();
+        return writing.then(progress);
       },
     });
     return { bytes: writer.bytesWritten, peer, mode: request.mode as TransferMode, stats };

@@ -332,7 +332,8 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
           if (!slot.admitted.refunded && machine.answered) limits.answered(slot.admitted);
           return feed?.feed(machine as Sender);
         },
-        onEvent: async (event) => {
+        // A DATA block the sink only buffers costs no promise.
+        onEvent: (event) => {
           if (event.type === "data") {
             received += event.data.length;
             if (received > maxWrite) {
@@ -341,14 +342,17 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
                 `File too large: this server takes at most ${maxWrite} bytes`,
               );
             }
-            await writer!.write(event.data);
+            return writer!.write(event.data);
           }
           if (event.type === "complete") {
-            if (writer) await writer.commit();
-            committed = true;
-            end("complete", undefined, event.stats);
+            return (async () => {
+              if (writer) await writer.commit();
+              committed = true;
+              end("complete", undefined, event.stats);
+            })();
           }
           if (event.type === "failed") end("failed", event.error, event.stats);
+          return undefined;
         },
       });
     } catch (error) {
