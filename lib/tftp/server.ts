@@ -16,7 +16,6 @@ import {
   type TftpRequest,
 } from "./engine/admission.ts";
 import type { Sender } from "./engine/sender.ts";
-import type { Receiver } from "./engine/receiver.ts";
 import type { Peer, TransferStats } from "./engine/types.ts";
 import { formatPeer } from "./engine/transfer.ts";
 import { TftpAbortError, TftpError } from "./errors.ts";
@@ -24,8 +23,12 @@ import { fileErrorToTftp } from "./_io.ts";
 import { SenderFeed, SinkWriter } from "./_pump.ts";
 import { checkInteger } from "./_check.ts";
 import { decideUnlessStopped, release, type TransferIo } from "./_server_decide.ts";
-import { type Admitted, RequestLimits } from "./_request_limits.ts";
-import { resolveServerLimits, type ServerLimits } from "./server_limits.ts";
+import { type Slot, TransferSlots } from "./_transfer_slots.ts";
+import {
+  type ResolvedServerLimits,
+  resolveServerLimits,
+  type ServerLimits,
+} from "./server_limits.ts";
 import type { TftpHandler } from "./handler.ts";
 import { driveTransfer } from "../udp/drive.ts";
 import { monotonicNow } from "../udp/clock.ts";
@@ -119,8 +122,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Checks every option once, before anything listens. */
-function checkServerOptions(options: ServerOptions): void {
+/** Checks every option once, before anything listens; returns the settled limits. */
+function checkServerOptions(options: ServerOptions): ResolvedServerLimits {
   checkInteger("port", options.port, 0, 65535);
   checkInteger("maxBlksize", options.maxBlksize, MIN_BLKSIZE, MAX_BLKSIZE);
   checkInteger("maxWindowsize", options.maxWindowsize, 1, MAX_WINDOWSIZE);
@@ -133,25 +136,8 @@ function checkServerOptions(options: ServerOptions): void {
     throw new TypeError("serveTftp needs a root directory, a handler, or both");
   }
   resolveTimingOptions(options);
-  resolveServerLimits(options);
+  return resolveServerLimits(options);
 }
-
-/** A transfer's place in the limits; its machine once it runs. */
-interface Slot {
-  readonly admitted: Admitted;
-  /** Aborted to make room for a new request when the client never answered. */
-  readonly evict: AbortController;
-  machine?: Sender | Receiver;
-  /** When the machine started (monotonic ms). */
-  startedAt: number;
-  released: boolean;
-}
-
-/**
- * A transfer whose client has not answered for this long may give way to a new request
- * when every slot is taken: a real client answers the first packet within a round trip.
- */
-const EVICT_UNANSWERED_MS = 250;
 
 /** A decimal tsize over `max`, or undefined. */
 function tsizeOver(options: TftpRequest["options"], max: number): number | undefined {
@@ -182,44 +168,10 @@ function tsizeOver(options: TftpRequest["options"], max: number): number | undef
  * ```
  */
 export function serveTftp(options: ServerOptions = {}): TftpServer {
-  checkServerOptions(options);
-  const limitSettings = resolveServerLimits(options);
-  const limits = new RequestLimits(limitSettings);
+  const limitSettings = checkServerOptions(options);
+  const slots = new TransferSlots(limitSettings);
   const transferOptions = { ...options, unansweredRetries: limitSettings.unansweredRetries };
   let droppedRequests = 0;
-  /** Running transfers whose client may not have answered yet, oldest first. */
-  const unanswered = new Set<Slot>();
-  const releaseSlot = (slot: Slot, real: boolean) => {
-    if (slot.released) return;
-    slot.released = true;
-    unanswered.delete(slot);
-    limits.end(slot.admitted, real);
-  };
-  /**
-   * All slots taken: the oldest transfer to a client that never answered (spoofed?) gives
-   * way, once it waited {@linkcode EVICT_UNANSWERED_MS}. `pressure`: younger unanswered
-   * transfers remain, so the server is likely flooded and a refusal is dropped in silence
-   * (the request's sender, if real, asks again).
-   */
-  let pressure = false;
-  const makeRoom = (): boolean => {
-    pressure = false;
-    const now = monotonicNow();
-    for (const slot of unanswered) {
-      if (slot.machine!.answered) {
-        unanswered.delete(slot);
-        continue;
-      }
-      if (now - slot.startedAt < EVICT_UNANSWERED_MS) {
-        pressure = true;
-        return false;
-      }
-      releaseSlot(slot, false);
-      slot.evict.abort(new TftpAbortError("Server busy: the client never answered"));
-      return true;
-    }
-    return false;
-  };
 
   const hostname = options.hostname ?? "0.0.0.0";
   const listener = Deno.listenDatagram({ transport: "udp", hostname, port: options.port ?? 69 });
@@ -321,15 +273,13 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
         ...transferOptions,
         fileSize: io.source?.size,
       });
-      slot.machine = machine;
-      slot.startedAt = monotonicNow();
-      unanswered.add(slot);
+      slots.start(slot, machine, monotonicNow());
       await driveTransfer(machine, conn, {
         signal: AbortSignal.any([stopping.signal, slot.evict.signal]),
         onDatagram: options.onDatagram,
         beforeWait: () => {
           // The client answered: it is real, give its address's unanswered token back now.
-          if (!slot.admitted.refunded && machine.answered) limits.answered(slot.admitted);
+          slots.noteAnswer(slot);
           return feed?.feed(machine as Sender);
         },
         // A DATA block the sink only buffers costs no promise.
@@ -372,7 +322,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     see("recv", peer, bytes);
     const admission = admitRequest(peer, bytes);
     if (admission.kind === "reply") {
-      if (!limits.allowReply(monotonicNow(), peer.hostname)) {
+      if (!slots.allowReply(monotonicNow(), peer.hostname)) {
         droppedRequests++;
         return;
       }
@@ -386,13 +336,13 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     // request from that port (say, a retry without the options it was refused) is new.
     const current = active.get(key);
     if (current && sameBytes(current.bytes, bytes)) return;
-    const admitted = limits.admit(monotonicNow(), peer.hostname, makeRoom);
-    if ("answer" in admitted) {
-      if (admitted.answer === "silent" || (admitted.busy && pressure)) {
+    const slot = slots.admit(monotonicNow(), peer.hostname);
+    if ("answer" in slot) {
+      if (slot.answer === "silent") {
         droppedRequests++;
         return;
       }
-      await refuse(admission.request, new TftpError(ERROR_CODE.NOT_DEFINED, admitted.reason));
+      await refuse(admission.request, new TftpError(ERROR_CODE.NOT_DEFINED, slot.reason));
       return;
     }
     const entry = { bytes: bytes.slice() };
@@ -400,9 +350,8 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     const ended = () => {
       if (active.get(key) === entry) active.delete(key);
     };
-    const slot: Slot = { admitted, evict: new AbortController(), startedAt: 0, released: false };
     const done = serve(admission.request, ended, slot).catch(() => false).then((real) => {
-      releaseSlot(slot, real);
+      slots.release(slot, real);
       running.delete(done);
     });
     running.add(done);
