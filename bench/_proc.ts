@@ -13,6 +13,7 @@ import { UsageError } from "../scripts/_cli_args.ts";
 
 export {
   canReadProcMemory,
+  countOpenFds,
   mib,
   type ProcessMemory,
   readProcessMemory,

@@ -23,7 +23,7 @@ import { Prng } from "../lib/sim/prng.ts";
 import { ScriptProcess } from "../integration/_script_process.ts";
 import { parseOptions, rejectExtraOperands } from "../scripts/_cli_args.ts";
 import { out, reportFailure } from "../scripts/_cli.ts";
-import { countOpenSockets, parseCount, readProcessMemory } from "./_proc.ts";
+import { countOpenFds, countOpenSockets, parseCount, readProcessMemory } from "./_proc.ts";
 
 const USAGE = `Usage: deno run --allow-all bench/flood.ts [options]
 
@@ -47,16 +47,6 @@ interface Phase {
   peakRssMiB: number;
   peakOpenFiles: number;
   peakSockets: number;
-}
-
-function openFiles(pid: number): number {
-  try {
-    let count = 0;
-    for (const _ of Deno.readDirSync(`/proc/${pid}/fd`)) count++;
-    return count;
-  } catch {
-    return 0;
-  }
 }
 
 /** Sends `count` RRQs, each from a fresh socket; counts sockets that got any answer. */
@@ -142,7 +132,7 @@ async function phase(
   let peakRss = 0, peakFiles = 0, peakSockets = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, readProcessMemory(server.pid)?.rssBytes ?? 0);
-    peakFiles = Math.max(peakFiles, openFiles(server.pid));
+    peakFiles = Math.max(peakFiles, countOpenFds(server.pid) ?? 0);
     peakSockets = Math.max(peakSockets, countOpenSockets(server.pid) ?? 0);
   }, 50);
   try {

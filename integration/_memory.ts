@@ -62,3 +62,17 @@ export async function watchPeakRss(
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/**
+ * Open file descriptors of process `pid` (`"self"` for this one) from `/proc/<pid>/fd`, or
+ * `undefined` without `/proc` or once the process ended.
+ */
+export function countOpenFds(pid: number | "self"): number | undefined {
+  try {
+    let count = 0;
+    for (const _ of Deno.readDirSync(`/proc/${pid}/fd`)) count++;
+    return count;
+  } catch {
+    return undefined;
+  }
+}

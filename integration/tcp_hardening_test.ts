@@ -11,7 +11,7 @@ import type { TcpRequestRecord } from "../lib/tcp/request_log.ts";
 import { serveTcpFiles, type TcpFileServer } from "../lib/tcp/server.ts";
 import { formatTcpUrl } from "../lib/tcp/url.ts";
 import { content, delay, waitUntil, within } from "./_fixture.ts";
-import { canReadProcMemory, mib, readProcessMemory } from "./_memory.ts";
+import { canReadProcMemory, countOpenFds, mib, readProcessMemory } from "./_memory.ts";
 import { runScript, ScriptProcess } from "./_script_process.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -41,13 +41,7 @@ async function fixture(): Promise<{ root: string; out: string } & AsyncDisposabl
 }
 
 /** Open file descriptors of this process (Linux), or `undefined` without `/proc`. */
-function openFds(): number | undefined {
-  try {
-    return [...Deno.readDirSync("/proc/self/fd")].length;
-  } catch {
-    return undefined;
-  }
-}
+const openFds = () => countOpenFds("self");
 
 /** The soft limit on open files of this process (Linux), or `undefined`. */
 function fdLimit(): number | undefined {
@@ -378,9 +372,7 @@ function normalizeLog(log: string): string[] {
 }
 
 /** Open file descriptors of process `pid` (Linux). */
-function openFdsOf(pid: number): number {
-  return [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
-}
+const openFdsOf = (pid: number): number => countOpenFds(pid) ?? 0;
 
 Deno.test({
   name: "tcp.ts serve: the flags reach the server; never-readers leave memory flat",
