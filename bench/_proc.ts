@@ -2,13 +2,11 @@
  * What the scale benchmarks read about a child process from Linux `/proc`: CPU time
  * (`utime + stime` of `/proc/<pid>/stat`), resident memory (`VmRSS`, `VmHWM` of
  * `/proc/<pid>/status`, via integration/_memory.ts), open file descriptors, the load average
- * and the open-files limit. Plus a sampler that tracks the peak RSS of a process together with
- * how many transfers were active at that moment.
+ * and the open-files limit. Sampling them over a run is bench/_proc_sampler.ts.
  *
  * @module
  */
 
-import { readProcessMemory } from "../integration/_memory.ts";
 import { UsageError } from "../scripts/_cli_args.ts";
 
 export {
@@ -75,67 +73,6 @@ export function openFilesLimit(): string {
   const limits = Deno.readTextFileSync("/proc/self/limits");
   const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits);
   return match ? `${match[1]} (hard ${match[2]})` : "unknown";
-}
-
-/** What a {@linkcode RssSampler} saw. */
-export interface RssSample {
-  /** The highest VmRSS sampled, in bytes. */
-  peakRssBytes: number;
-  /** The kernel's VmHWM at the last sample, in bytes (covers moments between samples). */
-  highWaterBytes: number;
-  /** The activity count reported at the sample with the highest VmRSS. */
-  activeAtPeak: number;
-  /** The highest activity count sampled. */
-  maxActive: number;
-  /** Samples taken. */
-  samples: number;
-}
-
-/**
- * Samples the RSS of `pid` every `everyMs` milliseconds, with an activity count (e.g. open
- * transfer sockets) read at the same moment, until stopped.
- */
-export class RssSampler {
-  readonly #pid: number;
-  readonly #active: () => number;
-  readonly #timer: ReturnType<typeof setInterval>;
-  #sample: RssSample = {
-    peakRssBytes: 0,
-    highWaterBytes: 0,
-    activeAtPeak: 0,
-    maxActive: 0,
-    samples: 0,
-  };
-
-  /** Starts sampling at once. */
-  constructor(pid: number, active: () => number, everyMs = 25) {
-    this.#pid = pid;
-    this.#active = active;
-    this.take();
-    this.#timer = setInterval(() => this.take(), everyMs);
-  }
-
-  /** Takes one sample now. */
-  take(): void {
-    const memory = readProcessMemory(this.#pid);
-    if (!memory) return;
-    const active = this.#active();
-    const s = this.#sample;
-    s.samples++;
-    s.highWaterBytes = memory.peakRssBytes;
-    s.maxActive = Math.max(s.maxActive, active);
-    if (memory.rssBytes > s.peakRssBytes) {
-      s.peakRssBytes = memory.rssBytes;
-      s.activeAtPeak = active;
-    }
-  }
-
-  /** Takes a last sample, stops, and returns what was seen. */
-  stop(): RssSample {
-    this.take();
-    clearInterval(this.#timer);
-    return { ...this.#sample };
-  }
 }
 
 /**

@@ -41,8 +41,8 @@ import {
   readCpuSeconds,
   readProcessMemory,
   readUdpCounters,
-  RssSampler,
 } from "./_proc.ts";
+import { ProcSampler } from "./_proc_sampler.ts";
 
 const USAGE = `Usage: deno run --allow-all bench/concurrency.ts [options]
 
@@ -153,16 +153,16 @@ async function runOnce(
   const clientCpu0 = readCpuSeconds(Deno.pid)!;
   const logStart = server.out.length;
   const udp0 = readUdpCounters();
-  const sampler = new RssSampler(
-    server.pid,
-    () => Math.max(0, (countOpenSockets(server.pid) ?? idleSockets) - idleSockets),
-  );
+  const sampler = await ProcSampler.start(server.pid, {
+    countSockets: true,
+    socketBaseline: idleSockets,
+  });
   const started = performance.now();
   const results = await Promise.allSettled(
     Array.from({ length: clients }, () => checkedGet(url, expected, options)),
   );
   const wallSeconds = (performance.now() - started) / 1000;
-  const sample = sampler.stop();
+  const sample = await sampler.stop();
   const serverCpuSeconds = readCpuSeconds(server.pid)! - serverCpu0;
   const clientCpuSeconds = readCpuSeconds(Deno.pid)! - clientCpu0;
   const udp = counterDelta(udp0, readUdpCounters());

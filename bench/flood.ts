@@ -23,7 +23,8 @@ import { Prng } from "../lib/sim/prng.ts";
 import { ScriptProcess } from "../integration/_script_process.ts";
 import { parseOptions, rejectExtraOperands } from "../scripts/_cli_args.ts";
 import { out, reportFailure } from "../scripts/_cli.ts";
-import { countOpenFds, countOpenSockets, parseCount, readProcessMemory } from "./_proc.ts";
+import { parseCount } from "./_proc.ts";
+import { ProcSampler } from "./_proc_sampler.ts";
 
 const USAGE = `Usage: deno run --allow-all bench/flood.ts [options]
 
@@ -129,12 +130,11 @@ async function phase(
     { limitMs: 600_000, waitMs: 30_000 },
   );
   const port = await server.listening("[::]");
-  let peakRss = 0, peakFiles = 0, peakSockets = 0;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, readProcessMemory(server.pid)?.rssBytes ?? 0);
-    peakFiles = Math.max(peakFiles, countOpenFds(server.pid) ?? 0);
-    peakSockets = Math.max(peakSockets, countOpenSockets(server.pid) ?? 0);
-  }, 50);
+  const sampler = await ProcSampler.start(server.pid, {
+    everyMs: 50,
+    countFds: true,
+    countSockets: true,
+  });
   try {
     let flooding = withFlood;
     const floodRun = withFlood
@@ -142,6 +142,7 @@ async function phase(
       : Promise.resolve({ answered: 0, ms: 0 });
     const good = await goodClients(port, clients, expected, () => !flooding);
     const floodResult = await floodRun;
+    const sample = await sampler.stop();
     return {
       settings,
       flood: withFlood,
@@ -151,12 +152,12 @@ async function phase(
       floodRequests: withFlood ? requests : 0,
       floodAnswered: floodResult.answered,
       floodSeconds: floodResult.ms / 1000,
-      peakRssMiB: peakRss / 2 ** 20,
-      peakOpenFiles: peakFiles,
-      peakSockets,
+      peakRssMiB: sample.peakRssBytes / 2 ** 20,
+      peakOpenFiles: sample.peakFds,
+      peakSockets: sample.peakSockets,
     };
   } finally {
-    clearInterval(sampler);
+    await sampler.stop();
   }
 }
 

@@ -39,14 +39,13 @@ import { FLOOD_TARGET_NAME, fuzzDatagram } from "../tests/_fuzz_gen.ts";
 import {
   canReadProcMemory,
   counterDelta,
-  countOpenSockets,
   mib,
   parseCount,
   parseSizeBytes,
   readProcessMemory,
   readUdpCounters,
-  RssSampler,
 } from "./_proc.ts";
+import { ProcSampler } from "./_proc_sampler.ts";
 
 const USAGE = `Usage: deno run --allow-all bench/fuzz_flood.ts [options]
 
@@ -118,7 +117,7 @@ async function flood(root: string, expectedSha: string, settings: Settings) {
   for (let i = 0; i < 3; i++) await download();
   await sleep(500);
   const startRss = readProcessMemory(server.pid)!.rssBytes;
-  const sampler = new RssSampler(server.pid, () => countOpenSockets(server.pid) ?? 0, 100);
+  const sampler = await ProcSampler.start(server.pid, { everyMs: 100, countSockets: true });
   const udp0 = readUdpCounters();
 
   const sockets = Array.from(
@@ -180,7 +179,7 @@ async function flood(root: string, expectedSha: string, settings: Settings) {
     } catch (error) {
       transfer = { ok: false, error: `${(error as Error).name}: ${(error as Error).message}` };
     }
-    const sample = sampler.stop();
+    const sample = await sampler.stop();
     const endRss = readProcessMemory(server.pid)?.rssBytes ?? 0;
     const udp = counterDelta(udp0, readUdpCounters());
     const code = await server.exit("SIGTERM");
@@ -207,7 +206,7 @@ async function flood(root: string, expectedSha: string, settings: Settings) {
       serverStderr: server.err.trim(),
     };
   } finally {
-    sampler.stop();
+    await sampler.stop();
     for (const socket of sockets) socket.close();
     await Promise.all(readers);
   }

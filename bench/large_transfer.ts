@@ -27,8 +27,8 @@ import {
   parseSizeBytes,
   readCpuSeconds,
   readProcessMemory,
-  RssSampler,
 } from "./_proc.ts";
+import { ProcSampler } from "./_proc_sampler.ts";
 
 const USAGE = `Usage: deno run --allow-all bench/large_transfer.ts [options]
 
@@ -99,7 +99,7 @@ async function transfer(
     { limitMs, waitMs: 30_000 },
   );
   const port = await server.listening();
-  const serverRss = new RssSampler(server.pid, () => 0, 100);
+  const serverRss = await ProcSampler.start(server.pid, { everyMs: 100 });
   started = performance.now();
   await using client = new ScriptProcess("tftp.ts", [
     "get",
@@ -112,14 +112,14 @@ async function transfer(
     "--json",
     "-q",
   ], { limitMs, waitMs: limitMs });
-  const clientRss = new RssSampler(client.pid, () => 0, 100);
+  const clientRss = await ProcSampler.start(client.pid, { everyMs: 100 });
   // The client's last readings, just before it exits: wait for its JSON line first.
   await client.waitFor(/\n/);
-  const clientSample = clientRss.stop();
+  const clientSample = await clientRss.stop();
   const clientCpuSeconds = readCpuSeconds(client.pid);
   const clientCode = await client.exit();
   const wallSeconds = (performance.now() - started) / 1000;
-  const serverSample = serverRss.stop();
+  const serverSample = await serverRss.stop();
   const serverCpuSeconds = readCpuSeconds(server.pid);
   const serverHwm = readProcessMemory(server.pid)?.peakRssBytes ?? serverSample.highWaterBytes;
   await server.exit("SIGTERM");
