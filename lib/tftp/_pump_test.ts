@@ -21,7 +21,7 @@ async function sendAll(feed: SenderFeed, tx: Sender, windowsize: number): Promis
     for (const packet of packets) {
       assert.equal(packet.opcode, OPCODE.DATA);
       if (packet.opcode !== OPCODE.DATA) continue;
-      payloads.push(packet.data);
+      payloads.push(packet.data.slice()); // the sender reuses acknowledged packets
       last = packet.block;
     }
     tx.handleDatagram(round + 1, CLIENT, encodeAck(last));

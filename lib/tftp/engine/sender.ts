@@ -101,6 +101,8 @@ export class Sender extends Transfer {
   #head = 0;
   #partial = new Uint8Array(0);
   #partialSize = 0;
+  /** Full-size packets the peer acknowledged: the next blocks are cut into them. */
+  #spare: Uint8Array<ArrayBuffer>[] = [];
   #base = 0; // last acknowledged block
   #built = 0; // last block cut into a packet
   #next = 1; // next block to send
@@ -215,7 +217,7 @@ export class Sender extends Transfer {
       at += take;
       if (this.#partialSize === this.#blksize) {
         this.#seal(this.#partial);
-        this.#partial = new Uint8Array(4 + this.#blksize);
+        this.#partial = this.#spare.pop() ?? new Uint8Array(4 + this.#blksize);
         this.#partialSize = 0;
       }
     }
@@ -351,7 +353,13 @@ export class Sender extends Transfer {
       this.stats.duplicates++; // duplicate or stale: never retransmit because of it
       return;
     }
-    for (let i = 0; i < distance; i++) this.stats.bytes += this.#packets[this.#head + i].length - 4;
+    for (let i = 0; i < distance; i++) {
+      const packet = this.#packets[this.#head + i];
+      this.stats.bytes += packet.length - 4;
+      // Acknowledged: never sent again, so its array can carry a later block (no garbage
+      // per block: with many transfers at once that garbage was most of the server's memory).
+      if (packet.length === 4 + this.#blksize) this.#spare.push(packet as Uint8Array<ArrayBuffer>);
+    }
     this.#head += distance;
     this.#base += distance;
     this.stats.blocks = this.#base;

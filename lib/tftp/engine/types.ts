@@ -21,7 +21,11 @@ export interface Peer {
 export interface Transmit {
   /** Destination. */
   readonly to: Peer;
-  /** Datagram bytes; the machine may send the same array again later, so do not modify it. */
+  /**
+   * Datagram bytes. The machine may send the same array again later, so do not modify it;
+   * once the peer acknowledged it, the machine may reuse the array for a later block, so
+   * copy it to keep it past the call that handles the next datagram.
+   */
   readonly bytes: Uint8Array;
 }
 
