@@ -13,8 +13,10 @@ import { concatBytes } from "../bytes.ts";
 /** Where received bytes go. */
 export interface Sink {
   /**
-   * Writes a chunk (the sink may keep the array). Returns a promise only when the caller
-   * must wait (I/O in progress); a chunk only buffered is done at once.
+   * Writes a chunk. The array is only lent for the call (it may be the driver's receive
+   * buffer): a sink that keeps the bytes copies them. Returns a promise only when the caller
+   * must wait (I/O in progress), and then the caller waits before it writes again; a chunk
+   * only buffered is done at once.
    */
   write(chunk: Uint8Array): Promise<void> | undefined;
   /** Makes everything written final (rename into place, close the stream). */
@@ -159,24 +161,33 @@ export async function openAtomicFileSink(
   } catch (error) {
     throw fileErrorToTftp(error, true);
   }
-  const buffered: Uint8Array[] = [];
-  let bufferedBytes = 0;
+  // Chunks are gathered into one buffer and written when it is full: no array per chunk.
+  // The full buffer is written while the other one gathers the rest of the chunk.
+  let gather = new Uint8Array(WRITE_CHUNK_BYTES);
+  let spare = new Uint8Array(WRITE_CHUNK_BYTES);
+  let used = 0;
   let closed = false;
   let failure: TftpError | undefined;
-  const drain = async (): Promise<void> => {
-    let done = 0;
+  const writeAll = async (bytes: Uint8Array): Promise<void> => {
     try {
-      for (; done < buffered.length; done++) {
-        const chunk = buffered[done];
-        for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
-        bufferedBytes -= chunk.length;
-      }
+      for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
     } catch (error) {
       failure = fileErrorToTftp(error, true);
       throw failure;
-    } finally {
-      buffered.splice(0, done);
     }
+  };
+  const take = (chunk: Uint8Array): Promise<void> | undefined => {
+    const fits = Math.min(chunk.length, gather.length - used);
+    gather.set(chunk.subarray(0, fits), used);
+    used += fits;
+    if (used < gather.length) return undefined;
+    const full = gather;
+    const rest = chunk.subarray(fits);
+    gather = rest.length <= spare.length ? spare : new Uint8Array(rest.length);
+    spare = full;
+    gather.set(rest);
+    used = rest.length;
+    return writeAll(full);
   };
   const discard = async (): Promise<void> => {
     if (!closed) {
@@ -207,14 +218,13 @@ export async function openAtomicFileSink(
   return {
     write(chunk) {
       if (failure) return Promise.reject(failure);
-      buffered.push(chunk);
-      bufferedBytes += chunk.length;
-      return bufferedBytes >= WRITE_CHUNK_BYTES ? drain() : undefined;
+      return take(chunk);
     },
     async commit() {
       try {
         if (failure) throw failure;
-        await drain();
+        await writeAll(gather.subarray(0, used));
+        used = 0;
         await file.syncData();
         file.close();
         closed = true;
@@ -236,7 +246,7 @@ export async function openAtomicFileSink(
 export function streamSink(stream: WritableStream<Uint8Array>): Sink {
   const writer = stream.getWriter();
   return {
-    write: (chunk) => writer.write(chunk),
+    write: (chunk) => writer.write(chunk.slice()),
     commit: () => writer.close(),
     discard: (reason) => {
       writer.abort(reason).catch(() => {});
@@ -250,7 +260,7 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
   const chunks: Uint8Array[] = [];
   return {
     write: (chunk) => {
-      chunks.push(chunk);
+      chunks.push(chunk.slice());
       return undefined;
     },
     commit: () => Promise.resolve(),

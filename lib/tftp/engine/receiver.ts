@@ -167,7 +167,7 @@ export class Receiver extends Transfer {
         );
         return;
       }
-      this.emit({ type: "data", data: packet.data.slice() });
+      this.emit({ type: "data", data: packet.data });
       this.stats.bytes += size;
       this.stats.blocks++;
       // Only the first DATA after an ACK measures a round trip; later ones in the same window

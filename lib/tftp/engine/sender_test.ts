@@ -552,7 +552,8 @@ function runPair(size: number, windowsize: number, rollover: 0 | 1) {
       moved++;
     }
     for (const e of takeEvents(rx)) {
-      if (e.type === "data") chunks.push(e.data);
+      // A view into the sender's packet, which it reuses once acknowledged: copy it.
+      if (e.type === "data") chunks.push(e.data.slice());
       else if (e.type !== "negotiated") rxEnd = e;
     }
     for (const e of takeEvents(tx)) if (e.type !== "negotiated") txEnd = e;

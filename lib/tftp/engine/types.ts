@@ -57,7 +57,11 @@ export interface TransferStats {
 
 /** Something a machine reports to its driver. */
 export type TransferEvent =
-  /** Received payload, in order, each byte once. The array belongs to the driver. */
+  /**
+   * Received payload, in order, each byte once: a view into the datagram given to
+   * `handleDatagram`, valid while that array is (a driver that reuses its receive buffer
+   * must use or copy it before the next receive).
+   */
   | { readonly type: "data"; readonly data: Uint8Array }
   /** Options are settled (after an OACK, or plain RFC 1350 when the peer ignored them). */
   | { readonly type: "negotiated"; readonly options: NegotiatedOptions; readonly peer: Peer }
