@@ -248,6 +248,32 @@ Deno.test({
   },
 });
 
+Deno.test("openAtomicFileSink copies each chunk: one reused caller buffer, any sizes, byte-exact", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
+  try {
+    const path = join(dir, "f");
+    const sink = await openAtomicFileSink(path, { replace: false });
+    // Sizes around and beyond the sink's 64 KiB buffer, and a block size that never divides it.
+    const sizes = [1, 1468, 1468, 65464, 65535, 65536, 65537, 70_000, 200_000, 0, 512, 3];
+    const expected = content(sizes.reduce((a, b) => a + b, 0), 11);
+    const lent = new Uint8Array(200_000); // like the driver's receive buffer: reused each time
+    let at = 0;
+    for (const size of sizes) {
+      lent.set(expected.subarray(at, at + size));
+      const writing = sink.write(lent.subarray(0, size));
+      lent.fill(0xee); // the caller reuses its buffer at once: the sink must have copied
+      if (writing) await writing;
+      at += size;
+    }
+    assert.equal(await exists(path), false, "nothing in place before commit");
+    await sink.commit();
+    assert.deepEqual(await Deno.readFile(path), expected);
+    assert.deepEqual(await partFiles(dir), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("openAtomicFileSink: after a failed write, commit rethrows it and writes nothing more", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
   const write = Deno.FsFile.prototype.write;
@@ -260,7 +286,9 @@ Deno.test("openAtomicFileSink: after a failed write, commit rethrows it and writ
       if (++calls === 3) return Promise.reject(Object.assign(new Error("I/O"), { code: "EIO" }));
       return write.call(this, p);
     };
-    const chunks = Array.from({ length: 20 }, (_, i) => new Uint8Array(4096).fill(i));
+    // Chunks of 32 KiB: the sink writes once per 64 KiB gathered, so the third write is
+    // the sixth chunk's.
+    const chunks = Array.from({ length: 20 }, (_, i) => new Uint8Array(32 * 1024).fill(i));
     let failure: unknown;
     for (const chunk of chunks) {
       try {
