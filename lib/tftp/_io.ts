@@ -163,8 +163,9 @@ export async function openAtomicFileSink(
   }
   // Chunks are gathered into one buffer and written when it is full: no array per chunk.
   // The full buffer is written while the other one gathers the rest of the chunk.
+  // The second buffer is made only when the first fills: a small file costs one.
   let gather = new Uint8Array(WRITE_CHUNK_BYTES);
-  let spare = new Uint8Array(WRITE_CHUNK_BYTES);
+  let spare: Uint8Array<ArrayBuffer> | undefined;
   let used = 0;
   let closed = false;
   let failure: TftpError | undefined;
@@ -183,6 +184,7 @@ export async function openAtomicFileSink(
     if (used < gather.length) return undefined;
     const full = gather;
     const rest = chunk.subarray(fits);
+    spare ??= new Uint8Array(WRITE_CHUNK_BYTES);
     gather = rest.length <= spare.length ? spare : new Uint8Array(rest.length);
     spare = full;
     gather.set(rest);
