@@ -146,13 +146,13 @@ export function planCells(quick: boolean): Cell[] {
  * import assert from "node:assert/strict";
  * import { planFloorCells } from "./_peer_runs.ts";
  * const cells = planFloorCells();
- * assert.equal(cells.length, 12);
+ * assert.equal(cells.length, 14);
  * assert.deepEqual(cells[0].rows.map((r) => r.name), ["bare server 512", "ours / bare 512"]);
  * ```
  */
 export function planFloorCells(): Cell[] {
   const cells: Cell[] = [];
-  for (const bs of [512, 1468]) {
+  for (const bs of [512, 1468, 65464]) {
     for (const p of ["same", "split"] as const) {
       cells.push({
         group: "floor lock-step",
@@ -167,6 +167,7 @@ export function planFloorCells(): Cell[] {
           { name: `ours / bare ${bs}`, a: 2, b: 0 },
         ],
       });
+      if (bs === 65464) continue; // the 65464 target is the server's alone
       cells.push({
         group: "floor lock-step",
         placement: p,

@@ -14,7 +14,8 @@ import {
   tftpGetBytes,
   tftpPut,
 } from "../mod.ts";
-import { openAtomicFileSink } from "../lib/tftp/_io.ts";
+import { fileSource, openAtomicFileSink } from "../lib/tftp/_io.ts";
+import { concatBytes } from "../lib/bytes.ts";
 import { Receiver } from "../lib/tftp/engine/receiver.ts";
 import { decodePacket } from "../lib/tftp/packet/decode.ts";
 import { driveTransfer } from "../lib/udp/drive.ts";
@@ -246,6 +247,42 @@ Deno.test({
     assert.deepEqual(await Deno.readFile(remote), bytes);
     assert.equal((await Deno.stat(remote)).mode! & 0o777, 0o664);
   },
+});
+
+Deno.test("fileSource in block-sized chunks: byte-exact, known size or not, and a file that shrinks fails", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tftpkit_source_" });
+  try {
+    const path = join(dir, "f");
+    const bytes = content(1024 * 1024 + 17, 5);
+    await Deno.writeFile(path, bytes);
+    for (const size of [bytes.length, undefined]) {
+      const source = fileSource(await Deno.open(path), size);
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < 100; i++) {
+        const chunk = await source.read(65464); // one 65464-byte block wanted
+        if (chunk === null) break;
+        chunks.push(chunk.slice());
+      }
+      await source.close();
+      assert.ok(chunks.length > 1 && chunks[0].length === 65464, `chunks of ${chunks[0].length}`);
+      assert.deepEqual(concatBytes(chunks), bytes, `size ${size}`);
+    }
+    // The file shrinks while it is read: the promised size cannot be kept.
+    const source = fileSource(await Deno.open(path), bytes.length);
+    assert.equal((await source.read(65464))?.length, 65464);
+    await Deno.truncate(path, 100_000);
+    const failure = await (async () => {
+      for (let i = 0; i < 100; i++) if (await source.read(65464) === null) return undefined;
+    })().catch((error) => error);
+    await source.close();
+    assert.ok(failure instanceof TftpError, `got ${failure}`);
+    assert.match(
+      failure.message,
+      /^File changed while being read: it ended after [0-9]+ of 1048593 bytes$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("openAtomicFileSink copies each chunk: one reused caller buffer, any sizes, byte-exact", async () => {

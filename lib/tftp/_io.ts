@@ -29,8 +29,12 @@ export interface Sink {
 export interface Source {
   /** Size in bytes when known in advance. */
   readonly size?: number;
-  /** The next chunk, or `null` at the end. The array is valid until the next call. */
-  read(): Promise<Uint8Array | null>;
+  /**
+   * The next chunk, or `null` at the end. The array is valid until the next call. `wanted`:
+   * how many bytes the caller could use now (a hint: a file source reads at least one DATA
+   * block at a time, so a 65464-byte block costs one read, not two).
+   */
+  read(wanted?: number): Promise<Uint8Array | null>;
   /** Releases the file or stream. Never throws. */
   close(): Promise<void>;
 }
@@ -38,11 +42,13 @@ export interface Source {
 /** Bytes a file sink gathers before it writes them. */
 const WRITE_CHUNK_BYTES = 64 * 1024;
 /**
- * Bytes a file source reads at a time: a file read is an expensive operation in Deno (8 KiB
- * reads cost 300 concurrent downloads a third of their throughput, `bench/concurrency.ts`),
- * and a thousand transfers at once still hold only 32 MiB.
+ * Bytes a file source reads at a time, at least: a file read is an expensive operation in
+ * Deno (8 KiB reads cost 300 concurrent downloads a third of their throughput,
+ * `bench/concurrency.ts`), and a thousand transfers at once still hold only 32 MiB.
  */
 const READ_CHUNK_BYTES = 32 * 1024;
+/** The most a file source reads at a time when a caller wants more (a large window). */
+const MAX_READ_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Turns a file-system error into a TftpError whose message holds no path (the original error
@@ -275,8 +281,9 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
 }
 
 /**
- * A source reading an open file in chunks of up to 32 KiB, reusing one buffer (no larger than
- * the file, when its `size` is known: a small file costs a small buffer).
+ * A source reading an open file in chunks of 32 KiB, reusing one buffer (no larger than the
+ * file, when its `size` is known: a small file costs a small buffer). A caller that wants more
+ * at once (a 65464-byte block, a wide window: see `read(wanted)`) gets chunks of up to 256 KiB.
  *
  * A known `size` is a promise (it went out as tsize, or the peer counts on it): the source
  * gives exactly that many bytes. A file that grows meanwhile is served as it was when the
@@ -294,12 +301,19 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
  * ```
  */
 export function fileSource(file: Deno.FsFile, size?: number): Source {
-  const bytes = size === undefined ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, size);
-  const buffer = new Uint8Array(Math.max(1, bytes));
+  const sized = (bytes: number) =>
+    new Uint8Array(Math.max(1, size === undefined ? bytes : Math.min(bytes, size)));
+  let buffer = sized(READ_CHUNK_BYTES);
   let offset = 0;
   return {
     size,
-    async read() {
+    async read(wanted = 0) {
+      // A caller that can use more than the buffer holds gets a larger buffer, once: a
+      // 65464-byte block costs one read, not two.
+      if (wanted > buffer.length && buffer.length < MAX_READ_CHUNK_BYTES) {
+        const grown = sized(Math.min(wanted, MAX_READ_CHUNK_BYTES));
+        if (grown.length > buffer.length) buffer = grown;
+      }
       const want = size === undefined ? buffer.length : Math.min(buffer.length, size - offset);
       if (want === 0) return null;
       let n: number | null;

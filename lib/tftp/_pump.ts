@@ -46,7 +46,7 @@ export class SenderFeed {
 
   async #readThenFeed(sender: Sender): Promise<void> {
     // The chunk is valid until the next read, and that only happens once it is used up.
-    const chunk = await this.#source.read();
+    const chunk = await this.#source.read(sender.wantedBytes);
     if (chunk === null) {
       if (this.#encoder) sender.offer(monotonicNow(), this.#encoder.flush());
       sender.finish(monotonicNow());
