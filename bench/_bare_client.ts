@@ -35,7 +35,7 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 let wake: ((got: Got) => void) | undefined;
 function onTimer(): void {
   const left = waitingSince + 1000 - performance.now();
-  timer = setTimeout(onTimer, Math.max(left, 1000));
+  timer = setTimeout(onTimer, left > 0 ? left : 1000);
   if (left <= 0) wake?.(undefined);
 }
 
@@ -43,7 +43,10 @@ function onTimer(): void {
 async function receive(): Promise<Got> {
   waitingSince = performance.now();
   // A receive still in flight when the socket closes at the end settles as undefined.
-  const next = receiving ??= (conn.receive(buffer) as Promise<Got>).catch(() => undefined);
+  const next = receiving ??= (conn.receive(buffer) as Promise<Got>).catch(() => {
+    receiving = undefined; // not kept: the next wait receives again
+    return undefined;
+  });
   timer ??= setTimeout(onTimer, 1000);
   const got = await new Promise<Got>((resolve) => {
     wake = resolve;

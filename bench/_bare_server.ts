@@ -75,19 +75,24 @@ async function serve(request: Uint8Array, peer: Deno.NetAddr): Promise<void> {
   let wake: ((block: number) => void) | undefined;
   const onTimer = () => {
     const left = waitingSince + 1000 - performance.now();
-    timer = setTimeout(onTimer, Math.max(left, 1000));
+    timer = setTimeout(onTimer, left > 0 ? left : 1000);
     if (left <= 0) wake?.(-1);
   };
   /** The next ACK's block number (-2 for another packet), or -1 after 1 s. */
   const ack = async (): Promise<number> => {
     waitingSince = performance.now();
+    // A failed receive is not kept: the next wait receives again.
     const next = receiving ??= conn.receive(buffer).then(
       ([data]) => (data[0] === 0 && data[1] === 4 ? (data[2] << 8) | data[3] : -2),
+      () => {
+        receiving = undefined;
+        return -1;
+      },
     );
     timer ??= setTimeout(onTimer, 1000);
     const got = await new Promise<number>((resolve) => {
       wake = resolve;
-      next.then(resolve, () => resolve(-1));
+      next.then(resolve);
     });
     wake = undefined;
     if (got !== -1) receiving = undefined;

@@ -60,7 +60,27 @@ export class ProcSampler {
 
   private constructor(worker: Worker) {
     this.#worker = worker;
+    // One handler for the worker's whole life: a sampling tick that throws after start()
+    // must fail the exchange then waiting (stop()), not go unnoticed and leave it hanging.
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#failure = new Error(`The /proc sampler failed: ${event.message}`);
+      worker.terminate();
+      this.#pending?.reject(this.#failure);
+      this.#pending = undefined;
+    };
+    worker.onmessage = (event: MessageEvent) => {
+      if (this.#pending && event.data?.type === this.#pending.answer) {
+        this.#pending.resolve(event.data);
+        this.#pending = undefined;
+      }
+    };
   }
+
+  #failure: Error | undefined;
+  #pending:
+    | (PromiseWithResolvers<Record<string, unknown>> & { answer: string })
+    | undefined;
 
   /** Starts sampling; resolves once the first sample was taken. */
   static async start(pid: number, options: ProcSamplerOptions = {}): Promise<ProcSampler> {
@@ -76,28 +96,34 @@ export class ProcSampler {
       socketBaseline: options.socketBaseline ?? 0,
     };
     const sampler = new ProcSampler(worker);
-    await sampler.#exchange(start, "started");
+    try {
+      await sampler.#exchange(start, "started");
+    } catch (error) {
+      worker.terminate();
+      throw error;
+    }
     return sampler;
   }
 
-  /** Takes a last sample, stops the worker and returns what was seen (again when repeated). */
+  /**
+   * Takes a last sample, stops the worker and returns what was seen (again when repeated).
+   * Rejects when the worker failed, or gave no answer within 10 s.
+   */
   stop(): Promise<ProcSample> {
-    return this.#stopped ??= this.#exchange({ type: "stop" }, "sample").then(({ sample }) => {
-      this.#worker.terminate();
-      return sample as ProcSample;
-    });
+    return this.#stopped ??= this.#exchange({ type: "stop" }, "sample").then(
+      ({ sample }) => sample as ProcSample,
+    ).finally(() => this.#worker.terminate());
   }
 
   #exchange(message: unknown, answer: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      this.#worker.onmessage = (event: MessageEvent) => {
-        if (event.data?.type === answer) resolve(event.data);
-      };
-      this.#worker.onerror = (event: ErrorEvent) => {
-        event.preventDefault();
-        reject(new Error(`The /proc sampler failed: ${event.message}`));
-      };
-      this.#worker.postMessage(message);
-    });
+    if (this.#failure) return Promise.reject(this.#failure);
+    const pending = { ...Promise.withResolvers<Record<string, unknown>>(), answer };
+    this.#pending = pending;
+    const timer = setTimeout(() => {
+      if (this.#pending === pending) this.#pending = undefined;
+      pending.reject(new Error(`The /proc sampler did not answer "${answer}" within 10 s`));
+    }, 10_000);
+    this.#worker.postMessage(message);
+    return pending.promise.finally(() => clearTimeout(timer));
   }
 }

@@ -117,7 +117,14 @@ async function main(args: string[]): Promise<number> {
     }).output();
     const result = await child.finally(() => clearInterval(timer));
     const wallSeconds = (performance.now() - started) / 1000;
-    const load = JSON.parse(new TextDecoder().decode(result.stdout).trim().split("\n").at(-1)!);
+    const lastLine = new TextDecoder().decode(result.stdout).trim().split("\n").at(-1) ?? "";
+    if (!result.success || !lastLine.startsWith("{")) {
+      throw new Error(
+        `The client process (bench/_many_clients.ts) failed with status ${result.code}` +
+          (lastLine ? `: ${lastLine}` : ", printing nothing (its errors are above)"),
+      );
+    }
+    const load = JSON.parse(lastLine);
     const windowBytes = blksize * windowsize;
     const report = {
       clients,

@@ -311,6 +311,28 @@ Deno.test("openAtomicFileSink copies each chunk: one reused caller buffer, any s
   }
 });
 
+Deno.test("openAtomicFileSink refuses a write while its previous write is still in progress", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
+  try {
+    const path = join(dir, "f");
+    const sink = await openAtomicFileSink(path, { replace: false });
+    const first = sink.write(new Uint8Array(64 * 1024).fill(1)); // fills the buffer: a write
+    assert.ok(first instanceof Promise);
+    await assert.rejects(
+      sink.write(new Uint8Array(10))!,
+      new TypeError("Sink.write() before the previous write finished"),
+    );
+    await first;
+    assert.equal(sink.write(new Uint8Array(10).fill(2)), undefined); // buffered again
+    await sink.commit();
+    const got = await Deno.readFile(path);
+    assert.equal(got.length, 64 * 1024 + 10);
+    assert.deepEqual(got.subarray(64 * 1024), new Uint8Array(10).fill(2));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("openAtomicFileSink: after a failed write, commit rethrows it and writes nothing more", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
   const write = Deno.FsFile.prototype.write;

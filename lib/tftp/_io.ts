@@ -44,10 +44,14 @@ const WRITE_CHUNK_BYTES = 64 * 1024;
 /**
  * Bytes a file source reads at a time, at least: a file read is an expensive operation in
  * Deno (8 KiB reads cost 300 concurrent downloads a third of their throughput,
- * `bench/concurrency.ts`), and a thousand transfers at once still hold only 32 MiB.
+ * `bench/concurrency.ts`), and a thousand transfers at once still hold only 32 MiB at the
+ * usual window sizes (one that asks for more holds up to MAX_READ_CHUNK_BYTES).
  */
 const READ_CHUNK_BYTES = 32 * 1024;
-/** The most a file source reads at a time when a caller wants more (a large window). */
+/**
+ * The most a file source reads at a time when a caller wants more: a large window (say 64 x
+ * 8192) holds that much data anyway.
+ */
 const MAX_READ_CHUNK_BYTES = 256 * 1024;
 
 /**
@@ -173,6 +177,7 @@ export async function openAtomicFileSink(
   let gather = new Uint8Array(WRITE_CHUNK_BYTES);
   let spare: Uint8Array<ArrayBuffer> | undefined;
   let used = 0;
+  let writing = false; // a full buffer is being written
   let closed = false;
   let failure: TftpError | undefined;
   const writeAll = async (bytes: Uint8Array): Promise<void> => {
@@ -226,7 +231,14 @@ export async function openAtomicFileSink(
   return {
     write(chunk) {
       if (failure) return Promise.reject(failure);
-      return take(chunk);
+      if (writing) {
+        // The other buffer is still being written: taking this chunk would overwrite it.
+        return Promise.reject(new TypeError("Sink.write() before the previous write finished"));
+      }
+      const started = take(chunk);
+      if (!started) return undefined;
+      writing = true;
+      return started.finally(() => writing = false);
     },
     async commit() {
       try {
