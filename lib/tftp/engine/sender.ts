@@ -97,7 +97,7 @@ export class Sender extends Transfer {
   #oack: Uint8Array | undefined;
   #unsliced: Uint8Array[] = [];
   #finished = false;
-  #packets: Uint8Array[] = []; // packets of blocks #base+1 ..., from index #head
+  #packets: Uint8Array<ArrayBuffer>[] = []; // packets of blocks #base+1 ..., from index #head
   #head = 0;
   #partial = new Uint8Array(0);
   #partialSize = 0;
@@ -229,7 +229,7 @@ export class Sender extends Transfer {
     this.#partial = new Uint8Array(0);
   }
 
-  #seal(packet: Uint8Array): void {
+  #seal(packet: Uint8Array<ArrayBuffer>): void {
     const block = wireBlock(++this.#built, this.rollover);
     packet[1] = OPCODE.DATA;
     packet[2] = block >> 8;
@@ -358,7 +358,7 @@ export class Sender extends Transfer {
       this.stats.bytes += packet.length - 4;
       // Acknowledged: never sent again, so its array can carry a later block (no garbage
       // per block: with many transfers at once that garbage was most of the server's memory).
-      if (packet.length === 4 + this.#blksize) this.#spare.push(packet as Uint8Array<ArrayBuffer>);
+      if (packet.length === 4 + this.#blksize) this.#spare.push(packet);
     }
     this.#head += distance;
     this.#base += distance;
