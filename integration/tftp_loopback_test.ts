@@ -221,16 +221,36 @@ Deno.test("through the proxy: seeded random loss, windowsize 4 and 8", async () 
     ["10 % loss, defaults", 101, 0.1, {}],
     ["5 % loss, windowsize 8", 202, 0.05, { windowsize: 8 }],
   ];
+  // A failed transfer says what the server's side of it logged (one CI run saw an upload
+  // time out here once; the server's record is what tells a dead server transfer from loss).
+  const explained = async <T>(what: string, transfer: Promise<T>): Promise<T> => {
+    try {
+      return await transfer;
+    } catch (error) {
+      const server = fx.records.at(-1);
+      throw new Error(
+        `${what}: ${(error as Error).message}; the server's last record: ` +
+          JSON.stringify({ status: server?.status, error: server?.error, stats: server?.stats }),
+        { cause: error },
+      );
+    }
+  };
   for (const [name, seed, loss, options] of cases) {
     const target = join(fx.local, `loss${seed}`);
     const counts = await throughProxy(fx, randomLoss(seed, loss), async (url) => {
-      const result = await tftpGet(url("big"), target, { ...FAST, ...options });
+      const result = await explained(
+        `${name} get`,
+        tftpGet(url("big"), target, { ...FAST, ...options }),
+      );
       assert.equal(result.stats.options.windowsize, options.windowsize ?? 4);
     });
     assert.ok(counts.drop > 10, `${name} (seed ${seed}): ${counts.drop} dropped`);
     await assertSameBytes(target, bytes, `${name} (seed ${seed}) get`);
     await throughProxy(fx, randomLoss(seed + 1, loss), async (url) => {
-      await tftpPut(bytes, url(`loss-up${seed}`), { ...FAST, ...options });
+      await explained(
+        `${name} put`,
+        tftpPut(bytes, url(`loss-up${seed}`), { ...FAST, ...options }),
+      );
     });
     await assertSameBytes(join(fx.root, `loss-up${seed}`), bytes, `${name} (seed ${seed}) put`);
   }
