@@ -7,28 +7,7 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
-import { tftpGet } from "../mod.ts";
-
-async function checkedGet(
-  url: string,
-  expected: Uint8Array,
-  options: { blksize: number; windowsize: number },
-): Promise<void> {
-  let at = 0;
-  let wrong = false;
-  const sink = new WritableStream<Uint8Array>({
-    write(chunk) {
-      const end = at + chunk.length;
-      if (end > expected.length || Buffer.compare(chunk, expected.subarray(at, end)) !== 0) {
-        wrong = true;
-      }
-      at = end;
-    },
-  });
-  await tftpGet(url, sink, options);
-  if (wrong || at !== expected.length) throw new Error(`Wrong bytes (got ${at} B)`);
-}
+import { checkedGet } from "./_checked_get.ts";
 
 if (import.meta.main) {
   const [url, expectedPath, count, blksize, windowsize] = Deno.args;

@@ -19,9 +19,8 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
-import { tftpGet } from "../mod.ts";
 import { Prng } from "../lib/sim/prng.ts";
+import { checkedGet } from "./_checked_get.ts";
 import { ScriptProcess } from "../integration/_script_process.ts";
 import { parseOptions, rejectExtraOperands, UsageError } from "../scripts/_cli_args.ts";
 import { out, reportFailure } from "../scripts/_cli.ts";
@@ -89,32 +88,6 @@ interface RunResult {
   beyondWindowBytes: number;
   retransmits: number;
   timeouts: number;
-}
-
-/** `chunk` equals `expected` at `at`: a native compare (a JS loop cost the client ~10 % CPU). */
-function sameAt(expected: Uint8Array, at: number, chunk: Uint8Array): boolean {
-  if (at + chunk.length > expected.length) return false;
-  return Buffer.compare(chunk, expected.subarray(at, at + chunk.length)) === 0;
-}
-
-/** Downloads `url` into a sink that checks each byte against `expected`. */
-async function checkedGet(
-  url: string,
-  expected: Uint8Array,
-  options: TransferOptions,
-): Promise<{ retransmits: number; timeouts: number }> {
-  let at = 0;
-  let wrong = -1;
-  const sink = new WritableStream<Uint8Array>({
-    write(chunk) {
-      if (wrong < 0 && !sameAt(expected, at, chunk)) wrong = at;
-      at += chunk.length;
-    },
-  });
-  const result = await tftpGet(url, sink, options);
-  if (wrong >= 0) throw new Error(`Wrong bytes at offset ${wrong}`);
-  if (at !== expected.length) throw new Error(`Got ${at} bytes, expected ${expected.length}`);
-  return { retransmits: result.stats.retransmits, timeouts: result.stats.timeouts };
 }
 
 async function runOnce(
