@@ -24,16 +24,18 @@ import type { Comparison } from "./_stats.ts";
 export type { PeerProcess, PeerServer } from "../integration/_peers.ts";
 
 /**
- * The clients the benchmark runs; `bare` is the floor of a Deno client (bench/_bare_client.ts:
- * the least work a download can take over Deno's UDP), a measuring stick, not a client.
+ * The clients the benchmark runs; `ours-busy` is ours with `--busy-poll 50` (libc socket,
+ * spinning receives); `bare` is the floor of a Deno client (bench/_bare_client.ts: the least
+ * work a download can take over Deno's UDP), a measuring stick, not a client.
  */
-export type ClientName = "ours" | "busybox" | "atftp" | "bare";
+export type ClientName = "ours" | "ours-busy" | "busybox" | "atftp" | "bare";
 /** The servers the benchmark runs; `bare`: the floor of a Deno server (bench/_bare_server.ts). */
 export type ServerName = "ours" | "tftpd-hpa" | "atftpd" | "bare";
 
 /** The binary each client and server needs (`deno` is always there). */
 export const PEER_BINARY: Readonly<Record<ClientName | ServerName, string | undefined>> = {
   ours: undefined,
+  "ours-busy": undefined,
   bare: undefined,
   busybox: "busybox",
   atftp: "atftp",
@@ -105,7 +107,15 @@ export function planCells(quick: boolean): Cell[] {
         );
       }
       const hpa = (c: ClientName) => v(c, "tftpd-hpa", bs);
-      cells.push(ab("lock-step", `client ${bs}`, p, hpa("ours"), hpa("busybox")));
+      cells.push({
+        group: "lock-step",
+        placement: p,
+        variants: [hpa("ours"), hpa("busybox"), hpa("ours-busy")],
+        rows: [
+          { name: `client ${bs}`, a: 0, b: 1, target: 1 },
+          { name: `client ${bs} busy-poll`, a: 2, b: 1, target: 1 },
+        ],
+      });
     }
   }
   for (const w of quick ? [16] : [16, 64]) {
@@ -382,13 +392,14 @@ export function clientCommand(
       ],
     };
   }
-  if (client === "ours") {
+  if (client === "ours" || client === "ours-busy") {
     return {
       cmd: Deno.execPath(),
       args: [
         ...["run", "--allow-all", "--config", repo("deno.json"), repo("scripts/tftp.ts")],
         ...["get", `tftp://127.0.0.1:${port}/${remote}`, local, "-q", "--json"],
         ...["--blksize", String(blksize), "--windowsize", String(windowsize)],
+        ...(client === "ours-busy" ? ["--busy-poll", "50"] : []),
       ],
     };
   }
@@ -500,7 +511,7 @@ export async function runClient(
       return fail(`wrong bytes (${bytes.length} of ${file.sizeBytes})`);
     }
     let ms = wallMs;
-    if (client === "ours" || client === "bare") {
+    if (client === "ours" || client === "ours-busy" || client === "bare") {
       const report = JSON.parse((await child.stdout).trim().split("\n").at(-1) ?? "{}");
       if (typeof report.elapsedMs !== "number") return fail("no elapsedMs in its --json line");
       ms = report.elapsedMs;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sha256Hex } from "../lib/bytes.ts";
-import { content, exists } from "./_fixture.ts";
+import { content, delay, exists } from "./_fixture.ts";
 import { CHILD_ENV } from "./_fixture.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -415,6 +415,29 @@ Deno.test("tftp CLI: no answer gives a timeout error; SIGINT interrupts with 130
     assert.equal(await proc.stop("SIGINT"), 130);
     assert.equal(proc.err.at(-1), "error: Interrupted by SIGINT");
     assert.deepEqual(await listDir(work), [], "no output and no temporary file");
+  } finally {
+    silent.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("tftp CLI: --busy-poll without --allow-ffi says what to add, sends nothing", async () => {
+  const silent = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (silent.addr as Deno.NetAddr).port;
+  const work = await Deno.makeTempDir({ prefix: "tftpkit_cli_" });
+  try {
+    const r = await tftp(["get", `tftp://127.0.0.1:${port}/x`, "--busy-poll", "50"], { cwd: work });
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.err,
+      "error: Busy polling drives the socket through libc: run with --allow-ffi\n",
+    );
+    const nothing = await Promise.race([
+      silent.receive().then(() => "a datagram", () => "closed"),
+      delay(200).then(() => "nothing"),
+    ]);
+    assert.equal(nothing, "nothing");
+    assert.deepEqual(await listDir(work), []);
   } finally {
     silent.close();
     await Deno.remove(work, { recursive: true });

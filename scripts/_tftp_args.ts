@@ -15,6 +15,7 @@ import {
   MIN_WINDOWSIZE,
 } from "../lib/tftp/packet/constants.ts";
 import { parseTftpUrl, type TftpUrl } from "../lib/tftp/url.ts";
+import { MAX_BUSY_POLL_US } from "../lib/udp/_libc_udp.ts";
 
 /** A command line that cannot be run as written; the CLI exits with status 2. */
 export class UsageError extends Error {
@@ -50,6 +51,7 @@ export interface TransferFlags {
   readonly tsize: boolean;
   readonly noOptions: boolean;
   readonly mode?: "octet" | "netascii";
+  readonly busyPollUs?: number;
 }
 
 /** Server settings, as `ServerOptions` fields. */
@@ -115,6 +117,7 @@ const CLIENT = {
   "no-tsize": { type: "boolean" },
   "no-options": { type: "boolean" },
   mode: { type: "string" },
+  "busy-poll": { type: "string" },
 } as const;
 const SERVER = {
   ...OUTPUT,
@@ -264,6 +267,7 @@ function clientCommand(command: "get" | "put", args: string[]): Command {
     tsize: lastTsize?.kind !== "option" || lastTsize.name === "tsize",
     noOptions: !!values["no-options"],
     mode,
+    busyPollUs: wholeNumber("--busy-poll", values["busy-poll"], 0, MAX_BUSY_POLL_US),
   };
   const output = outputFlags(values);
   if (command === "get") {
@@ -414,6 +418,9 @@ const CLIENT_TEXT = `Transfer options (get, put):
   --no-options         Send no options at all: plain RFC 1350, 512-byte lock-step
   --mode M             Transfer mode, octet or netascii; overrides the URL's ;mode=
                        (default octet)
+  --busy-poll US       Spin up to US microseconds, 0-${MAX_BUSY_POLL_US}, on each receive before sleeping:
+                       faster lock-step for CPU time (Linux; run with --allow-ffi; 50 is a
+                       good value; default 0: off)
   --json               Print the result as one JSON line on stdout (on stderr when get
                        writes the file to stdout); failures too, as {"ok":false,...}
   --trace              Print every datagram sent and received on stderr

@@ -16,6 +16,7 @@ Deno.test("get: defaults and the output named after the remote file", () => {
       tsize: true,
       noOptions: false,
       mode: undefined,
+      busyPollUs: undefined,
     },
     json: false,
     quiet: false,
@@ -45,6 +46,8 @@ Deno.test("get: every transfer flag, options after and before positionals", () =
     "--json",
     "-q",
     "--trace",
+    "--busy-poll",
+    "50",
   ]);
   assert.equal(cmd.command, "get");
   if (cmd.command !== "get") return;
@@ -60,6 +63,7 @@ Deno.test("get: every transfer flag, options after and before positionals", () =
     tsize: false,
     noOptions: true,
     mode: "octet",
+    busyPollUs: 50,
   });
   assert.deepEqual([cmd.json, cmd.quiet, cmd.trace], [true, true, true]);
 });
@@ -235,6 +239,10 @@ Deno.test("usage errors: exact messages", () => {
     ],
     [["get", "tftp://h/a", "--blksize=1e3"], '--blksize must be a whole number, got "1e3"'],
     [["get", "tftp://h/a", "--windowsize", "0"], "--windowsize must be between 1 and 65535, got 0"],
+    [
+      ["get", "tftp://h/a", "--busy-poll", "10001"],
+      "--busy-poll must be between 0 and 10000, got 10001",
+    ],
     [["get", "tftp://h/a", "--timeout", "256"], "--timeout must be between 1 and 255, got 256"],
     [["get", "tftp://h/a", "--retries", "1001"], "--retries must be between 0 and 1000, got 1001"],
     [["serve", ".", "--give-up", "3601"], "--give-up must be between 0 and 3600, got 3601"],

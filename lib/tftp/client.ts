@@ -40,7 +40,9 @@ import {
   streamSink,
   streamSource,
 } from "./_io.ts";
-import { type DriveHooks, driveTransfer } from "../udp/drive.ts";
+import { type DatagramSocket, type DriveHooks, driveTransfer } from "../udp/drive.ts";
+import { LibcUdpSocket, MAX_BUSY_POLL_US } from "../udp/_libc_udp.ts";
+import { LibcReactor } from "../udp/_libc_reactor.ts";
 import { monotonicNow } from "../udp/clock.ts";
 import { localAddressFor, openUdpSocket, resolveHost } from "../udp/socket.ts";
 
@@ -85,6 +87,15 @@ export interface ClientOptions extends TransferConfig {
    * client socket's address as bound (see `localAddress`).
    */
   onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array, local: Peer) => void;
+  /**
+   * Busy polling, in microseconds (Linux, needs `--allow-ffi`): each receive keeps asking
+   * the socket for up to this long, yielding the CPU between tries, before it sleeps. A
+   * lock-step transfer then skips a sleep and wake-up per block and goes faster, for CPU
+   * spent spinning; 0 keeps Deno's own socket. Meant for one transfer at a time, not for
+   * hundreds in one process. 50 is a good value on loopback and LANs.
+   * @default {0}
+   */
+  busyPollUs?: number;
 }
 
 /** What a finished transfer reports. */
@@ -109,6 +120,7 @@ function buildRequest(
   checkInteger("blksize", options.blksize, MIN_BLKSIZE, MAX_BLKSIZE);
   checkInteger("windowsize", options.windowsize, 1, MAX_WINDOWSIZE);
   checkInteger("timeoutS", options.timeoutS, MIN_TIMEOUT_S, MAX_TIMEOUT_S);
+  checkInteger("busyPollUs", options.busyPollUs, 0, MAX_BUSY_POLL_US);
   resolveTimingOptions(timingOf(options));
   const mode = options.mode ?? url.mode;
   const wanted: Record<string, string> = {};
@@ -155,7 +167,16 @@ async function run(
 ): Promise<{ stats: TransferStats; peer: Peer }> {
   const address = await resolveHost(url.hostname);
   const machine = create({ hostname: address, port: url.port });
-  const conn = openUdpSocket(options.localAddress ?? localAddressFor(address));
+  const local = options.localAddress ?? localAddressFor(address);
+  const busyPollUs = options.busyPollUs ?? 0;
+  const reactor = busyPollUs > 0 ? new LibcReactor({ busyPollUs }) : undefined;
+  let conn: DatagramSocket & { close(): void };
+  try {
+    conn = reactor ? new LibcUdpSocket(reactor, { hostname: local }) : openUdpSocket(local);
+  } catch (error) {
+    await reactor?.close();
+    throw error;
+  }
   let outcome: { stats: TransferStats; peer: Peer } | undefined;
   let failure: TftpError | undefined;
   let peer: Peer = { hostname: address, port: url.port };
@@ -189,6 +210,7 @@ async function run(
     });
   } finally {
     conn.close();
+    await reactor?.close();
   }
   if (failure) throw failure;
   if (!outcome) throw new TftpError(0, "Transfer ended without a result");

@@ -44,6 +44,12 @@ export interface DriveHooks {
   stallTimeoutMs?: number;
 }
 
+/**
+ * What the driver needs of a socket: the part of `Deno.DatagramConn` it uses (the libc
+ * busy-polling socket has the same shape).
+ */
+export type DatagramSocket = Pick<Deno.DatagramConn, "addr" | "send" | "receive">;
+
 type Wake =
   | { kind: "datagram"; bytes: Uint8Array; from: Peer }
   | { kind: "closed"; error: unknown }
@@ -108,7 +114,7 @@ function isIcmpReport(error: unknown): boolean {
  */
 export async function driveTransfer(
   machine: TransferMachine,
-  conn: Deno.DatagramConn,
+  conn: DatagramSocket,
   hooks: DriveHooks = {},
 ): Promise<void> {
   const { signal, onEvent, onDatagram } = hooks;

@@ -94,7 +94,31 @@ export function openUdpSocket(
   hostname: string,
   range?: readonly [number, number],
 ): Deno.DatagramConn {
-  if (!range) return Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+  return bindInRange(range, (port) => Deno.listenDatagram({ transport: "udp", hostname, port }));
+}
+
+/**
+ * Calls `bind` with port 0 when there is no `range`, else with ports of `range` in random
+ * order until one is not in use (Deno.errors.AddrInUse), at most 256 tries.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bindInRange } from "./socket.ts";
+ * assert.equal(bindInRange(undefined, (port) => port), 0);
+ * const taken = new Set([7000, 7001]);
+ * const port = bindInRange([7000, 7002], (port) => {
+ *   if (taken.has(port)) throw new Deno.errors.AddrInUse(`${port}`);
+ *   return port;
+ * });
+ * assert.equal(port, 7002);
+ * ```
+ */
+export function bindInRange<T>(
+  range: readonly [number, number] | undefined,
+  bind: (port: number) => T,
+): T {
+  if (!range) return bind(0);
   const [low, high] = range;
   const span = high - low + 1;
   const start = Math.floor(Math.random() * span);
@@ -102,7 +126,7 @@ export function openUdpSocket(
   for (let i = 0; i < tries; i++) {
     const port = low + ((start + i) % span);
     try {
-      return Deno.listenDatagram({ transport: "udp", hostname, port });
+      return bind(port);
     } catch (error) {
       if (!(error instanceof Deno.errors.AddrInUse)) throw error;
     }

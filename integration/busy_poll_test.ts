@@ -1,0 +1,187 @@
+// The busy-polling libc socket (lib/udp/_libc_udp.ts) on its own against Deno's socket, and
+// the client driving whole transfers with it (`busyPollUs`), also through loss and
+// duplication. Run with: deno test --allow-all integration/busy_poll_test.ts
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type ClientOptions, tftpGet, tftpPut } from "../mod.ts";
+import { sha256Hex } from "../lib/bytes.ts";
+import { LibcUdpSocket } from "../lib/udp/_libc_udp.ts";
+import { LibcReactor } from "../lib/udp/_libc_reactor.ts";
+import { startImpairProxy } from "../lib/udp/impair.ts";
+import {
+  combineRules,
+  duplicateEvery,
+  isAck,
+  isData,
+  randomLoss,
+} from "../lib/udp/impair_rules.ts";
+import { canBindIpv6, content, FAST, openFixture, within } from "./_fixture.ts";
+
+const LOOPBACKS = canBindIpv6() ? ["127.0.0.1", "::1"] : ["127.0.0.1"];
+
+Deno.test("libc socket: datagrams both ways with Deno's socket, exact bytes and addresses", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 50 });
+  try {
+    for (const hostname of LOOPBACKS) {
+      const peer = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+      const socket = new LibcUdpSocket(reactor, { hostname });
+      try {
+        assert.equal(socket.addr.hostname, hostname);
+        assert.ok(socket.addr.port > 0);
+        const peerAddr = peer.addr as Deno.NetAddr;
+        for (const size of [0, 1, 516, 1472]) {
+          const out = content(size, size + 7);
+          assert.equal(await socket.send(out, peerAddr), size);
+          const [got, from] = await within(peer.receive(), 1000, "peer receive");
+          assert.deepEqual(got, out, `${hostname}: ${size} B to Deno's socket`);
+          assert.deepEqual(
+            [(from as Deno.NetAddr).hostname, (from as Deno.NetAddr).port],
+            [hostname, socket.addr.port],
+          );
+          const back = content(size, size + 8);
+          // Both before and after the receive starts waiting.
+          const buffer = new Uint8Array(2048);
+          const early = size % 2 === 0;
+          if (early) await peer.send(back, from);
+          const receiving = socket.receive(buffer);
+          if (!early) await peer.send(back, from);
+          const [received, sender] = await within(receiving, 1000, "libc receive");
+          assert.deepEqual(received, back, `${hostname}: ${size} B from Deno's socket`);
+          assert.equal(received.buffer, buffer.buffer, "a view of the caller's buffer");
+          assert.deepEqual({ ...sender }, { ...peerAddr });
+        }
+      } finally {
+        peer.close();
+        socket.close();
+      }
+    }
+  } finally {
+    await reactor.close();
+  }
+});
+
+Deno.test("libc sockets: one set serves many; close ends a waiting receive at once", async () => {
+  for (const busyPollUs of [0, 50]) {
+    const reactor = new LibcReactor({ busyPollUs });
+    const sockets = Array.from(
+      { length: 8 },
+      () => new LibcUdpSocket(reactor, { hostname: "127.0.0.1" }),
+    );
+    const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      // Every socket waits; datagrams come in reverse order; each gets its own.
+      const receiving = sockets.map((s) => s.receive(new Uint8Array(16)));
+      for (let i = sockets.length - 1; i >= 0; i--) {
+        await peer.send(new Uint8Array([i]), sockets[i].addr);
+      }
+      const got = await within(Promise.all(receiving), 1000, "all receives");
+      assert.deepEqual(got.map(([bytes]) => [...bytes]), sockets.map((_, i) => [i]));
+      // Close one waiting socket: it rejects at once, the others keep waiting.
+      const waiting = sockets.map((s) => s.receive());
+      // Settled later, some by a rejection: observe them all now.
+      const outcomes = waiting.map((w) => w.then(() => "datagram", (e: Error) => e.name));
+      const started = performance.now();
+      sockets[3].close();
+      await assert.rejects(within(waiting[3], 500, "receive after close"), Deno.errors.BadResource);
+      assert.ok(performance.now() - started < 500);
+      await assert.rejects(sockets[3].receive(), Deno.errors.BadResource);
+      await assert.rejects(
+        sockets[3].send(new Uint8Array(1), { transport: "udp", hostname: "127.0.0.1", port: 9 }),
+        Deno.errors.BadResource,
+      );
+      // Its port is free again.
+      Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: sockets[3].addr.port })
+        .close();
+      await peer.send(new Uint8Array([9]), sockets[5].addr);
+      const [five] = await within(waiting[5], 1000, "socket 5");
+      assert.deepEqual([...five], [9]);
+      // Closing the set ends the rest.
+      await within(reactor.close(), 1500, "reactor close");
+      assert.deepEqual(await Promise.all(outcomes), [
+        ...Array(5).fill("BadResource"),
+        "datagram",
+        "BadResource",
+        "BadResource",
+      ]);
+    } finally {
+      peer.close();
+      await reactor.close();
+    }
+  }
+});
+
+Deno.test("libc socket: a second receive at once is refused; bad addresses are TypeErrors", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  try {
+    const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+    const first = socket.receive();
+    await assert.rejects(socket.receive(), Deno.errors.Busy);
+    socket.close();
+    await assert.rejects(first, Deno.errors.BadResource);
+    for (const hostname of ["300.1.1.1", "1.2.3", "1::2::3", "::1::", "1:2:3:4:5:6:7:8:9", "::g"]) {
+      assert.throws(() => new LibcUdpSocket(reactor, { hostname }), TypeError, hostname);
+    }
+    const taken = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      const port = (taken.addr as Deno.NetAddr).port;
+      assert.throws(
+        () => new LibcUdpSocket(reactor, { hostname: "127.0.0.1", port }),
+        Deno.errors.AddrInUse,
+      );
+    } finally {
+      taken.close();
+    }
+  } finally {
+    await reactor.close();
+  }
+});
+
+Deno.test("busy polling: get and put byte-exact, lock-step and windowed, clean and impaired", async () => {
+  await using fx = await openFixture({ allowCreate: true });
+  const bytes = content(300_000, 41);
+  const digest = await sha256Hex(bytes);
+  await Deno.writeFile(join(fx.root, "f"), bytes);
+  const cases: [string, ClientOptions][] = [
+    ["lock-step 512", { windowsize: 1, blksize: 512 }],
+    ["windowsize 8", { windowsize: 8 }],
+  ];
+  const rules = [
+    ["clean", undefined],
+    ["10 % loss", () => randomLoss(77, 0.1)],
+    [
+      "duplicated",
+      () => combineRules(duplicateEvery("both", isData()), duplicateEvery("both", isAck())),
+    ],
+  ] as const;
+  for (const [name, options] of cases) {
+    for (const [impairment, rule] of rules) {
+      const what = `${name}, ${impairment}`;
+      const settings = { ...FAST, ...options, busyPollUs: 50 };
+      await using proxy = rule
+        ? startImpairProxy({ target: fx.server.addr, rule: rule() })
+        : undefined;
+      const port = proxy?.addr.port;
+      const target = join(fx.local, what.replaceAll(/\W/g, "_"));
+      const got = await tftpGet(fx.url("f", port), target, settings);
+      assert.equal(got.bytes, bytes.length, what);
+      assert.equal(await sha256Hex(await Deno.readFile(target)), digest, `${what}: get`);
+      const remote = `up_${what.replaceAll(/\W/g, "_")}`;
+      await tftpPut(bytes, fx.url(remote, port), settings);
+      assert.equal(
+        await sha256Hex(await Deno.readFile(join(fx.root, remote))),
+        digest,
+        `${what}: put`,
+      );
+      if (rule) assert.ok(proxy!.counts.drop + proxy!.counts.duplicate > 10, `${what}: impaired`);
+    }
+  }
+});
+
+Deno.test("busy polling: out-of-range values are refused before anything is sent", async () => {
+  for (const busyPollUs of [-1, 0.5, 10_001]) {
+    await assert.rejects(
+      tftpGet("tftp://127.0.0.1:9/f", "/nonexistent/x", { busyPollUs }),
+      (error: Error) => error instanceof RangeError && /busyPollUs/.test(error.message),
+    );
+  }
+});

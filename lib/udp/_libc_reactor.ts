@@ -1,0 +1,217 @@
+/**
+ * One `epoll(7)` set for the busy-polling sockets of a client or a server, through libc.
+ *
+ * A socket's receive that finds nothing queued arms its descriptor (one-shot) and waits here.
+ * When every socket of the set is waiting for the network (no transfer has work of its own:
+ * a lock-step transfer between blocks), the wait first spins for up to `busyPollUs`: it asks
+ * `epoll_wait` without blocking, yielding the CPU between tries, so an answer that comes
+ * within microseconds is taken without a sleep and a wake-up. Otherwise, and after the spin,
+ * one `epoll_wait` blocks on a helper thread for the whole set and wakes the sockets that
+ * became readable. Spinning only while all sockets wait keeps a busy server from spinning
+ * on one transfer while others have work.
+ *
+ * @module
+ */
+
+import { type Libc, type Library, openLibc } from "./_libc.ts";
+
+const EPOLL_CLOEXEC = 0o2000000;
+const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_DEL = 2;
+const EPOLL_CTL_MOD = 3;
+const EPOLLIN = 0x001;
+const EPOLLONESHOT = 1 << 30;
+const EFD_NONBLOCK = 0o4000;
+const EFD_CLOEXEC = 0o2000000;
+/** `struct epoll_event` is packed on x86-64 (12 bytes), aligned elsewhere (16). */
+const EVENT_BYTES = Deno.build.arch === "x86_64" ? 12 : 16;
+const DATA_OFFSET = Deno.build.arch === "x86_64" ? 4 : 8;
+/** Events taken per epoll_wait. */
+const MAX_EVENTS = 64;
+/** The longest blocking epoll_wait: a close wakes it at once through the eventfd anyway. */
+const WAIT_SLICE_MS = 1000;
+/** Marks the eventfd in epoll data (descriptors are never negative). */
+const WAKE_TAG = -1;
+
+/** Options of {@linkcode LibcReactor}. */
+export interface LibcReactorOptions {
+  /** Microseconds a wait may spin while every socket waits (0: never). */
+  busyPollUs: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The epoll set. Sockets {@linkcode LibcReactor.add | add} their descriptor, wait on it with
+ * {@linkcode LibcReactor.wait}, and {@linkcode LibcReactor.release | release} it (which
+ * closes it). The owner closes the reactor when done: that releases what is left.
+ *
+ * @example
+ * ```ts ignore
+ * const reactor = new LibcReactor({ busyPollUs: 50 });
+ * const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+ * socket.close();
+ * await reactor.close();
+ * ```
+ */
+export class LibcReactor {
+  /** libc's functions, for the sockets. */
+  readonly libc: Libc;
+  /** errno of the JS thread, right after a synchronous call. */
+  readonly errno: () => number;
+  readonly #library: Library;
+  readonly #epoll: number;
+  readonly #wakeFd: number;
+  readonly #spinMs: number;
+  /** Descriptors in the set: their socket, and whether epoll has them yet. */
+  readonly #members = new Map<number, { owner: object; added: boolean }>();
+  readonly #waiters = new Map<number, Waiter>();
+  readonly #event = new Uint8Array(EVENT_BYTES);
+  readonly #spinEvents = new Uint8Array(EVENT_BYTES * MAX_EVENTS);
+  readonly #blockingEvents = new Uint8Array(EVENT_BYTES * MAX_EVENTS);
+  #blocking: Promise<void> | undefined;
+  #closed = false;
+
+  /** Opens libc, the epoll set and its wake-up eventfd. */
+  constructor(options: LibcReactorOptions) {
+    const { library, errno } = openLibc();
+    this.#library = library;
+    this.libc = library.symbols;
+    this.errno = errno;
+    this.#spinMs = options.busyPollUs / 1000;
+    const epoll = this.libc.epoll_create1(EPOLL_CLOEXEC);
+    const wakeFd = epoll < 0 ? -1 : this.libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epoll < 0 || wakeFd < 0) {
+      const code = errno();
+      if (epoll >= 0) this.libc.close(epoll);
+      library.close();
+      throw new Error(`${epoll < 0 ? "epoll_create1" : "eventfd"}() failed (errno ${code})`);
+    }
+    this.#epoll = epoll;
+    this.#wakeFd = wakeFd;
+    this.#control(EPOLL_CTL_ADD, wakeFd, EPOLLIN, WAKE_TAG);
+  }
+
+  /** Takes `fd`, opened by `owner`, into the set (not armed until it waits). */
+  add(fd: number, owner: object): void {
+    if (this.#closed) throw new Deno.errors.BadResource("The socket set is closed");
+    this.#members.set(fd, { owner, added: false });
+  }
+
+  /**
+   * Whether `owner`'s `fd` is still in the set: a descriptor number released once may come
+   * back for another socket, so the owner is what tells them apart.
+   */
+  has(fd: number, owner: object): boolean {
+    return this.#members.get(fd)?.owner === owner;
+  }
+
+  /**
+   * Takes `fd` out of the set and closes it; its waiting receive rejects with BadResource.
+   * Nothing happens when it is no member (released already, or the set was closed).
+   */
+  release(fd: number, owner: object): void {
+    const member = this.#members.get(fd);
+    if (member?.owner !== owner) return;
+    this.#members.delete(fd);
+    if (member.added) this.#control(EPOLL_CTL_DEL, fd, 0, fd);
+    this.libc.close(fd);
+    const waiter = this.#waiters.get(fd);
+    this.#waiters.delete(fd);
+    waiter?.reject(new Deno.errors.BadResource("Socket is closed"));
+  }
+
+  /** Resolves when `fd` may be readable (or has an error to report). */
+  wait(fd: number, owner: object): Promise<void> {
+    const member = this.#members.get(fd);
+    if (member?.owner !== owner) {
+      return Promise.reject(new Deno.errors.BadResource("Socket is closed"));
+    }
+    if (this.#waiters.has(fd)) {
+      return Promise.reject(new Deno.errors.Busy("A receive is already in progress"));
+    }
+    const op = member.added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    this.#control(op, fd, EPOLLIN | EPOLLONESHOT, fd);
+    member.added = true;
+    const ready = new Promise<void>((resolve, reject) => {
+      this.#waiters.set(fd, { resolve, reject });
+    });
+    if (this.#spinMs > 0 && this.#waiters.size === this.#members.size) this.#spin();
+    if (this.#waiters.size > 0) this.#blocking ??= this.#block();
+    return ready;
+  }
+
+  /** Asks epoll without blocking until something is ready or the spin time is over. */
+  #spin(): void {
+    const until = performance.now() + this.#spinMs;
+    do {
+      const n = this.libc.epoll_wait(this.#epoll, this.#spinEvents, MAX_EVENTS, 0);
+      if (n > 0) return this.#dispatch(this.#spinEvents, n);
+      this.libc.sched_yield();
+    } while (performance.now() < until);
+  }
+
+  /** Blocks in epoll_wait on a helper thread while anything waits. */
+  async #block(): Promise<void> {
+    try {
+      while (this.#waiters.size > 0 && !this.#closed) {
+        const n = await this.libc.epoll_wait_blocking(
+          this.#epoll,
+          this.#blockingEvents,
+          MAX_EVENTS,
+          WAIT_SLICE_MS,
+        );
+        if (n > 0) this.#dispatch(this.#blockingEvents, n);
+      }
+    } finally {
+      this.#blocking = undefined;
+    }
+  }
+
+  /** Wakes the waiters of the `n` events in `events`. */
+  #dispatch(events: Uint8Array, n: number): void {
+    const view = new DataView(events.buffer);
+    for (let i = 0; i < n; i++) {
+      const fd = view.getInt32(i * EVENT_BYTES + DATA_OFFSET, true);
+      if (fd === WAKE_TAG) {
+        this.libc.read(this.#wakeFd, this.#event, 8n); // clears it (8 bytes, non-blocking)
+        continue;
+      }
+      const waiter = this.#waiters.get(fd);
+      this.#waiters.delete(fd);
+      waiter?.resolve();
+    }
+  }
+
+  #control(op: number, fd: number, events: number, tag: number): void {
+    const view = new DataView(this.#event.buffer);
+    view.setUint32(0, events, true);
+    view.setInt32(DATA_OFFSET, tag, true);
+    view.setInt32(DATA_OFFSET + 4, 0, true);
+    if (this.libc.epoll_ctl(this.#epoll, op, fd, this.#event) !== 0) {
+      throw new Error(`epoll_ctl(${op}, ${fd}) failed (errno ${this.errno()})`);
+    }
+  }
+
+  /**
+   * Closes the set: releases its sockets, wakes a blocking wait and waits for it to return,
+   * then closes epoll, the eventfd and libc.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const [fd, { owner }] of [...this.#members]) this.release(fd, owner);
+    if (this.#blocking) {
+      const one = new Uint8Array(8);
+      one[0] = 1;
+      this.libc.write(this.#wakeFd, one, 8n);
+      await this.#blocking;
+    }
+    this.libc.close(this.#wakeFd);
+    this.libc.close(this.#epoll);
+    this.#library.close();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * A UDP socket driven straight through libc with Deno's FFI (Linux), for busy polling. A
+ * receive first asks the kernel without blocking; only when nothing is queued it waits in
+ * its {@linkcode LibcReactor} (which may spin briefly before it sleeps). Sends are one
+ * synchronous `sendto(2)`: no asynchronous op per datagram.
+ *
+ * It has the shape the driver uses of a `Deno.DatagramConn` (`addr`, `receive`, `send`,
+ * `close`). One receive at a time. Needs `--allow-ffi`.
+ *
+ * @module
+ */
+
+import {
+  AF_INET,
+  AF_INET6,
+  EAGAIN,
+  EINTR,
+  errorFor,
+  MSG_DONTWAIT,
+  readSockaddr,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  writeSockaddr,
+} from "./_libc.ts";
+import type { LibcReactor } from "./_libc_reactor.ts";
+
+/** The longest busy poll allowed: 10 ms (spinning longer than a timer tick gains nothing). */
+export const MAX_BUSY_POLL_US = 10_000;
+/** A sockaddr_in6 is the largest address kept. */
+const ADDRESS_BYTES = 28;
+
+/** Where a {@linkcode LibcUdpSocket} binds. */
+export interface LibcBind {
+  /** Local address (an IP literal). */
+  hostname: string;
+  /** Local port; 0 for any free one. */
+  port?: number;
+}
+
+/**
+ * A UDP socket on libc, waiting through a {@linkcode LibcReactor}. See the module
+ * documentation.
+ *
+ * @example
+ * ```ts ignore
+ * const reactor = new LibcReactor({ busyPollUs: 50 });
+ * const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+ * await socket.send(new Uint8Array([1]), { transport: "udp", hostname: "127.0.0.1", port: 69 });
+ * socket.close();
+ * await reactor.close();
+ * ```
+ */
+export class LibcUdpSocket {
+  /** The bound address. */
+  readonly addr: Deno.NetAddr;
+  readonly #reactor: LibcReactor;
+  readonly #fd: number;
+  readonly #to = new Uint8Array(ADDRESS_BYTES);
+  readonly #from = new Uint8Array(ADDRESS_BYTES);
+  readonly #fromLength = new Uint8Array(4);
+  readonly #fromLengthView = new DataView(this.#fromLength.buffer);
+
+  /** Opens and binds the socket; throws AddrInUse, a TypeError for a bad address, etc. */
+  constructor(reactor: LibcReactor, bind: LibcBind) {
+    this.#reactor = reactor;
+    const { libc, errno } = reactor;
+    const length = writeSockaddr(this.#to, bind.hostname, bind.port ?? 0);
+    const family = length === 16 ? AF_INET : AF_INET6;
+    const fd = libc.socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw errorFor("socket()", errno());
+    if (libc.bind(fd, this.#to, length) !== 0) {
+      const code = errno();
+      libc.close(fd);
+      throw errorFor(`bind(${bind.hostname}:${bind.port ?? 0})`, code);
+    }
+    this.#fromLengthView.setUint32(0, ADDRESS_BYTES, true);
+    libc.getsockname(fd, this.#from, this.#fromLength);
+    this.addr = readSockaddr(this.#from);
+    this.#fd = fd;
+    reactor.add(fd, this);
+  }
+
+  /** Sends one datagram, synchronously underneath. */
+  send(bytes: Uint8Array, to: Deno.NetAddr): Promise<number> {
+    try {
+      this.#check();
+      const length = writeSockaddr(this.#to, to.hostname, to.port);
+      const { libc, errno } = this.#reactor;
+      const size = BigInt(bytes.length);
+      const sent = Number(libc.sendto(this.#fd, bytes, size, 0, this.#to, length));
+      if (sent < 0) throw errorFor(`sendto(${to.hostname}:${to.port})`, errno());
+      return Promise.resolve(sent);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The next datagram, as a view of `buffer`, and who sent it. */
+  async receive(
+    buffer: Uint8Array<ArrayBuffer> = new Uint8Array(65536),
+  ): Promise<[Uint8Array<ArrayBuffer>, Deno.NetAddr]> {
+    for (;;) {
+      const got = this.#receiveNow(buffer);
+      if (got) return got;
+      await this.#reactor.wait(this.#fd, this);
+    }
+  }
+
+  /** One non-blocking receive: a datagram, or undefined when none is queued. */
+  #receiveNow(
+    buffer: Uint8Array<ArrayBuffer>,
+  ): [Uint8Array<ArrayBuffer>, Deno.NetAddr] | undefined {
+    this.#check();
+    const { libc, errno } = this.#reactor;
+    this.#fromLengthView.setUint32(0, ADDRESS_BYTES, true);
+    const size = BigInt(buffer.length);
+    const n = Number(
+      libc.recvfrom(this.#fd, buffer, size, MSG_DONTWAIT, this.#from, this.#fromLength),
+    );
+    if (n >= 0) return [buffer.subarray(0, n), readSockaddr(this.#from)];
+    const code = errno();
+    if (code === EAGAIN || code === EINTR) return undefined;
+    throw errorFor("recvfrom()", code);
+  }
+
+  #check(): void {
+    if (!this.#reactor.has(this.#fd, this)) throw new Deno.errors.BadResource("Socket is closed");
+  }
+
+  /** Closes the socket; a receive in progress rejects with BadResource. */
+  close(): void {
+    this.#reactor.release(this.#fd, this);
+  }
+}
