@@ -29,8 +29,11 @@ export type { PeerProcess, PeerServer } from "../integration/_peers.ts";
  * work a download can take over Deno's UDP), a measuring stick, not a client.
  */
 export type ClientName = "ours" | "ours-busy" | "busybox" | "atftp" | "bare";
-/** The servers the benchmark runs; `bare`: the floor of a Deno server (bench/_bare_server.ts). */
-export type ServerName = "ours" | "tftpd-hpa" | "atftpd" | "bare";
+/**
+ * The servers the benchmark runs; `ours-busy` is ours with `--busy-poll 50`; `bare`: the
+ * floor of a Deno server (bench/_bare_server.ts).
+ */
+export type ServerName = "ours" | "ours-busy" | "tftpd-hpa" | "atftpd" | "bare";
 
 /** The binary each client and server needs (`deno` is always there). */
 export const PEER_BINARY: Readonly<Record<ClientName | ServerName, string | undefined>> = {
@@ -83,6 +86,30 @@ const ab = (group: string, name: string, p: Placement, a: Variant, b: Variant, t
   variants: [a, b],
   rows: [{ name, a: 0, b: 1, target }],
 });
+/**
+ * Like `ab`, plus `a` with busy polling (`ours-busy` for each of its `ours` sides) against
+ * the same `b`.
+ */
+const withBusy = (
+  group: string,
+  name: string,
+  p: Placement,
+  a: Variant,
+  b: Variant,
+  target = 1,
+) => {
+  const busy: Variant = {
+    ...a,
+    client: a.client === "ours" ? "ours-busy" : a.client,
+    server: a.server === "ours" ? "ours-busy" : a.server,
+  };
+  return {
+    group,
+    placement: p,
+    variants: [a, b, busy],
+    rows: [{ name, a: 0, b: 1, target }, { name: `${name} busy-poll`, a: 2, b: 1, target }],
+  };
+};
 const WINDOWS = [1, 4, 16, 64];
 
 /**
@@ -103,7 +130,7 @@ export function planCells(quick: boolean): Cell[] {
     for (const p of placements) {
       for (const c of quick ? ["busybox"] as const : ["busybox", "atftp"] as const) {
         cells.push(
-          ab("lock-step", `server ${bs} ${c}`, p, v(c, "ours", bs), v(c, "tftpd-hpa", bs)),
+          withBusy("lock-step", `server ${bs} ${c}`, p, v(c, "ours", bs), v(c, "tftpd-hpa", bs)),
         );
       }
       const hpa = (c: ClientName) => v(c, "tftpd-hpa", bs);
@@ -121,12 +148,14 @@ export function planCells(quick: boolean): Cell[] {
   for (const w of quick ? [16] : [16, 64]) {
     for (const p of placements) {
       const pair = [v("ours", "ours", 1468, w), v("atftp", "atftpd", 1468, w)] as const;
-      cells.push(ab("windowed", `1468 x ${w}`, p, ...pair, 1.5));
+      cells.push(withBusy("windowed", `1468 x ${w}`, p, ...pair, 1.5));
     }
   }
   for (const c of quick ? ["busybox"] as const : ["busybox", "atftp"] as const) {
     for (const p of placements) {
-      cells.push(ab("65464", `server ${c}`, p, v(c, "ours", 65464), v(c, "tftpd-hpa", 65464)));
+      cells.push(
+        withBusy("65464", `server ${c}`, p, v(c, "ours", 65464), v(c, "tftpd-hpa", 65464)),
+      );
     }
   }
   for (const bs of quick ? [1468] : [512, 1468, 8192, 65464]) {
@@ -327,6 +356,8 @@ export async function startServers(
       }
       const server = name === "ours"
         ? await startOurServerProcess(root)
+        : name === "ours-busy"
+        ? await startOurServerProcess(root, { args: ["--busy-poll", "50"] })
         : name === "bare"
         ? await startOnFreePort("bare", root, (port) => ({
           cmd: Deno.execPath(),

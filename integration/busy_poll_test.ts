@@ -15,7 +15,7 @@ import {
   isData,
   randomLoss,
 } from "../lib/udp/impair_rules.ts";
-import { canBindIpv6, content, FAST, openFixture, within } from "./_fixture.ts";
+import { canBindIpv6, content, FAST, openFixture, waitUntil, within } from "./_fixture.ts";
 
 const LOOPBACKS = canBindIpv6() ? ["127.0.0.1", "::1"] : ["127.0.0.1"];
 
@@ -184,4 +184,60 @@ Deno.test("busy polling: out-of-range values are refused before anything is sent
       (error: Error) => error instanceof RangeError && /busyPollUs/.test(error.message),
     );
   }
+});
+
+Deno.test("busy-polling server: 24 transfers at once, both clients, clean and lossy, byte-exact", async () => {
+  await using fx = await openFixture({
+    allowCreate: true,
+    busyPollUs: 50,
+    portRange: [41000, 41999],
+  });
+  const files = [0, 1, 512, 70_000, 300_001].map((size, i) => ({
+    name: `f${i}`,
+    bytes: content(size, 90 + i),
+  }));
+  for (const f of files) await Deno.writeFile(join(fx.root, f.name), f.bytes);
+  await using proxy = startImpairProxy({ target: fx.server.addr, rule: randomLoss(91, 0.05) });
+  const jobs: Promise<void>[] = [];
+  for (let i = 0; i < 24; i++) {
+    const f = files[i % files.length];
+    const options: ClientOptions = {
+      ...FAST,
+      windowsize: [1, 4, 16][i % 3],
+      busyPollUs: i % 2 === 0 ? 50 : 0,
+    };
+    const port = i % 4 === 0 ? proxy.addr.port : undefined;
+    const what =
+      `transfer ${i} (windowsize ${options.windowsize}, client busyPollUs ${options.busyPollUs}, ${
+        port ? "through the lossy proxy" : "direct"
+      }, ${f.bytes.length} B)`;
+    const explained = async (step: string, transfer: Promise<unknown>) => {
+      try {
+        await transfer;
+      } catch (error) {
+        const late = fx.records.filter((r) => r.status !== "complete").map((r) => r.error);
+        throw new Error(
+          `${what}: ${step}: ${(error as Error).message}; failed server transfers: ` +
+            JSON.stringify(late),
+          { cause: error },
+        );
+      }
+    };
+    jobs.push((async () => {
+      const target = join(fx.local, `get${i}`);
+      await explained("get", tftpGet(fx.url(f.name, port), target, options));
+      const digest = await sha256Hex(f.bytes);
+      assert.equal(await sha256Hex(await Deno.readFile(target)), digest, `${what}: get`);
+      await explained("put", tftpPut(f.bytes, fx.url(`put${i}`, port), options));
+      const stored = await Deno.readFile(join(fx.root, `put${i}`));
+      assert.equal(await sha256Hex(stored), digest, `${what}: put`);
+    })());
+  }
+  await within(Promise.all(jobs), 60_000, "24 transfers");
+  // Each of the 48 completed on the server too (a download's record may come just after the
+  // client finished); a repeated request may have started (and failed) one more.
+  const completed = () => fx.records.filter((r) => r.status === "complete").length;
+  await waitUntil(() => completed() >= 48, 3000, "48 completed server records");
+  assert.equal(completed(), 48);
+  assert.ok(proxy.counts.drop > 0, "some loss through the proxy");
 });

@@ -190,6 +190,24 @@ Deno.test("through the proxy: single lost packets are recovered", async () => {
   }
 });
 
+Deno.test("an upload's lost final ACK: the server dallies past a slow client's timeout", async () => {
+  await using fx = await openFixture({ allowCreate: true });
+  const bytes = content(3000, 12);
+  // The client resends its final DATA only after 600 ms (its timer never goes lower), gives
+  // up after that one retry: the server must still be there to ACK it again. A server that
+  // dallied 4 x its own loopback RTO (200 ms) was gone by then.
+  const slow = { initialRtoMs: 600, minRtoMs: 600, retries: 1, giveUpMs: 0 } as const;
+  for (const windowsize of [1, 4]) {
+    const remote = `slow-final-ack-${windowsize}`;
+    const counts = await throughProxy(fx, dropFinalAck(), async (url) => {
+      const result = await tftpPut(bytes, url(remote), { ...slow, windowsize });
+      assert.equal(result.stats.retransmits >= 1, true, "the final DATA went out again");
+    });
+    assert.equal(counts.drop, 1, "the final ACK was dropped");
+    await assertSameBytes(join(fx.root, remote), bytes, remote);
+  }
+});
+
 Deno.test("through the proxy: duplicated DATA and ACK are written once", async () => {
   await using fx = await openFixture({ allowCreate: true });
   const bytes = content(100_000, 4);

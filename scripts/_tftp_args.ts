@@ -73,6 +73,7 @@ export interface ServeFlags {
   readonly maxWriteBytes?: number;
   /** Milliseconds running transfers get to finish after SIGINT/SIGTERM. */
   readonly graceMs: number;
+  readonly busyPollUs?: number;
 }
 
 /** A parsed command line. */
@@ -135,6 +136,7 @@ const SERVER = {
   "unanswered-burst": { type: "string" },
   "max-write-size": { type: "string" },
   grace: { type: "string" },
+  "busy-poll": { type: "string" },
 } as const;
 const POSITIONALS = { get: [1, 2], put: [2, 2], serve: [1, 1] } as const;
 const NAMES = { get: "<url> [output]", put: "<input> <url>", serve: "<root>" } as const;
@@ -345,6 +347,7 @@ function serveCommand(args: string[]): Command {
     ),
     maxWriteBytes: byteCount("--max-write-size", values["max-write-size"]),
     graceMs: (wholeNumber("--grace", values.grace, 0, 3600) ?? 5) * 1000,
+    busyPollUs: wholeNumber("--busy-poll", values["busy-poll"], 0, MAX_BUSY_POLL_US),
   };
   return { command: "serve", root: positionals[0], server, ...outputFlags(values) };
 }
@@ -454,6 +457,9 @@ const SERVER_TEXT = `Server options (serve):
   --grace S            On SIGINT/SIGTERM, let running transfers finish for up to S
                        seconds, then abort them with ERROR 0; a second signal aborts at
                        once (0-3600, default 5)
+  --busy-poll US       While every transfer waits for the network, spin up to US
+                       microseconds, 0-${MAX_BUSY_POLL_US}, before sleeping: faster lock-step for CPU
+                       time (Linux; run with --allow-ffi; default 0: off)
   --json               Log each transfer as one JSON object per line
   --trace              Print every datagram sent and received on stderr
   --pcap FILE          Record every datagram of every transfer in FILE (pcap); FILE is

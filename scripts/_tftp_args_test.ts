@@ -113,6 +113,7 @@ Deno.test("serve: defaults and every server flag", () => {
       unansweredBurst: undefined,
       maxWriteBytes: undefined,
       graceMs: 5000,
+      busyPollUs: undefined,
     },
     json: false,
     quiet: false,
@@ -152,6 +153,8 @@ Deno.test("serve: defaults and every server flag", () => {
     "16MiB",
     "--grace",
     "0",
+    "--busy-poll",
+    "20",
     "--json",
   ]);
   assert.equal(cmd.command, "serve");
@@ -173,6 +176,7 @@ Deno.test("serve: defaults and every server flag", () => {
     unansweredBurst: 4,
     maxWriteBytes: 16 * 2 ** 20,
     graceMs: 0,
+    busyPollUs: 20,
   });
   assert.equal(cmd.json, true);
   const size = (text: string) => {

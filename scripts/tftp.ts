@@ -184,6 +184,7 @@ async function runServe(cmd: ServeCommand): Promise<number> {
     });
   } catch (error) {
     await closeCapture(pcap);
+    if (error instanceof Deno.errors.NotCapable) throw error; // --busy-poll without --allow-ffi
     const hint = error instanceof Deno.errors.PermissionDenied && port > 0 && port < 1024
       ? `; ports below 1024 need privileges, try --port 6969`
       : "";

@@ -30,9 +30,11 @@ import {
   type ServerLimits,
 } from "./server_limits.ts";
 import type { TftpHandler } from "./handler.ts";
-import { driveTransfer } from "../udp/drive.ts";
+import { type DatagramSocket, driveTransfer } from "../udp/drive.ts";
+import { LibcReactor } from "../udp/_libc_reactor.ts";
+import { LibcUdpSocket, MAX_BUSY_POLL_US } from "../udp/_libc_udp.ts";
 import { monotonicNow } from "../udp/clock.ts";
-import { openUdpSocket } from "../udp/socket.ts";
+import { bindInRange, openUdpSocket } from "../udp/socket.ts";
 
 /** One line of the server's transfer log. */
 export interface TransferRecord {
@@ -76,6 +78,15 @@ export interface ServerOptions extends ServerTransferOptions, ServerLimits {
    * transfer's own port otherwise (a wildcard host stays `0.0.0.0` or `::`).
    */
   onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array, local: Peer) => void;
+  /**
+   * Busy polling, in microseconds (Linux, needs `--allow-ffi`): transfers use libc sockets
+   * in one epoll set, and while every transfer waits for the network the wait spins for up
+   * to this long, yielding the CPU between tries, before it sleeps. Lock-step transfers
+   * then skip a sleep and wake-up per block, for CPU spent spinning; a server with work to
+   * do never spins. 0 keeps Deno's own sockets. The request port stays a Deno socket.
+   * @default {0}
+   */
+  busyPollUs?: number;
 }
 
 /** Options of {@linkcode TftpServer.shutdown}. */
@@ -116,6 +127,9 @@ export interface TftpServer extends AsyncDisposable {
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
+/** The server dallies at least this long after an upload's final ACK (no fixed timeout). */
+const SERVER_MIN_DALLY_MS = 1000;
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -127,6 +141,7 @@ function checkServerOptions(options: ServerOptions): ResolvedServerLimits {
   checkInteger("port", options.port, 0, 65535);
   checkInteger("maxBlksize", options.maxBlksize, MIN_BLKSIZE, MAX_BLKSIZE);
   checkInteger("maxWindowsize", options.maxWindowsize, 1, MAX_WINDOWSIZE);
+  checkInteger("busyPollUs", options.busyPollUs, 0, MAX_BUSY_POLL_US);
   if (options.portRange) {
     const [low, high] = options.portRange;
     checkInteger("portRange start", low, 1, 65535);
@@ -170,11 +185,30 @@ function tsizeOver(options: TftpRequest["options"], max: number): number | undef
 export function serveTftp(options: ServerOptions = {}): TftpServer {
   const limitSettings = checkServerOptions(options);
   const slots = new TransferSlots(limitSettings);
-  const transferOptions = { ...options, unansweredRetries: limitSettings.unansweredRetries };
+  const transferOptions = {
+    // An upload's final ACK lost: the client resends its last DATA after its own timeout,
+    // which under load or over a slow path is far above the round trips the server saw.
+    minDallyMs: SERVER_MIN_DALLY_MS,
+    ...options,
+    unansweredRetries: limitSettings.unansweredRetries,
+  };
   let droppedRequests = 0;
 
   const hostname = options.hostname ?? "0.0.0.0";
-  const listener = Deno.listenDatagram({ transport: "udp", hostname, port: options.port ?? 69 });
+  const busyPollUs = options.busyPollUs ?? 0;
+  // Opened first: without --allow-ffi the server fails before it listens.
+  const reactor = busyPollUs > 0 ? new LibcReactor({ busyPollUs }) : undefined;
+  let listener: Deno.DatagramConn;
+  try {
+    listener = Deno.listenDatagram({ transport: "udp", hostname, port: options.port ?? 69 });
+  } catch (error) {
+    void reactor?.close();
+    throw error;
+  }
+  const openTransferSocket = (): DatagramSocket & { close(): void } =>
+    reactor
+      ? bindInRange(options.portRange, (port) => new LibcUdpSocket(reactor, { hostname, port }))
+      : openUdpSocket(hostname, options.portRange);
   const addr = listener.addr as Deno.NetAddr;
   /** Aborted when the server stops taking requests. */
   const closing = new AbortController();
@@ -239,9 +273,9 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
       await refuse(request, fileErrorToTftp(error, request.kind === "write"));
       return true;
     }
-    let conn: Deno.DatagramConn;
+    let conn: DatagramSocket & { close(): void };
     try {
-      conn = openUdpSocket(hostname, options.portRange);
+      conn = openTransferSocket();
     } catch (error) {
       ended();
       await release(io, error);
@@ -381,6 +415,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
 
   const finished = accept().then(async () => {
     while (running.size > 0) await Promise.all([...running]);
+    await reactor?.close();
   });
 
   const shutdown = async (shutdownOptions: ShutdownOptions = {}): Promise<void> => {

@@ -156,7 +156,7 @@ Deno.test("lost final ACK: the receiver dallies, re-sends it for a repeated fina
   assert.deepEqual(drain(rx), [], "closed: silent");
 });
 
-Deno.test("the default dally period: one fixed timeout, else 4 x RTO within 200..1000 ms", () => {
+Deno.test("the default dally period: one fixed timeout, else 4 x RTO within minDallyMs..1000 ms", () => {
   const fixed = serverReceiver(LOCKSTEP, { timeoutMs: 3000 });
   drain(fixed);
   fixed.handleDatagram(10, CLIENT, block(1, 0));
@@ -170,6 +170,15 @@ Deno.test("the default dally period: one fixed timeout, else 4 x RTO within 200.
   fast.handleDatagram(1, CLIENT, block(1, 512));
   fast.handleDatagram(2, CLIENT, block(2, 0)); // RTT samples of 1 ms: RTO at its 50 ms floor
   assert.equal(fast.pollTimeout(), 202, "4 x 50 ms floor = 200 ms");
+  const floored = serverReceiver(LOCKSTEP, { minDallyMs: 1000 }); // what serveTftp uses
+  drain(floored);
+  floored.handleDatagram(1, CLIENT, block(1, 512));
+  floored.handleDatagram(2, CLIENT, block(2, 0));
+  assert.equal(floored.pollTimeout(), 1002, "at least minDallyMs");
+  const longer = serverReceiver(LOCKSTEP, { minDallyMs: 3000 });
+  drain(longer);
+  longer.handleDatagram(900, CLIENT, block(1, 0));
+  assert.equal(longer.pollTimeout(), 3900, "a floor above 1000 ms raises the cap too");
 });
 
 Deno.test("stray TID: ERROR 5 to the stranger, never to its ERROR; the transfer completes", () => {

@@ -36,9 +36,17 @@ export interface TimingOptions {
   /**
    * How long the side that sent the final ACK waits for a repeated final DATA; each repeat
    * starts the wait again. Default: `timeoutMs` when that is fixed (one timeout, as RFC 1350
-   * suggests), else four times the measured timeout, between 200 and 1000 ms.
+   * suggests), else four times the measured timeout, between `minDallyMs` (200; the server:
+   * 1000) and 1000 ms.
    */
   dallyMs?: number;
+  /**
+   * The shortest default dally (when neither `dallyMs` nor `timeoutMs` is given); the
+   * longest is 1000 ms or this, whichever is more. The server uses 1000: the peer whose final
+   * ACK was lost retransmits after its own timeout, which may be well above ours.
+   * @default {200}
+   */
+  minDallyMs?: number;
 }
 
 /** {@linkcode TimingOptions} with every field settled. */
@@ -76,6 +84,7 @@ export function resolveTimingOptions(options: TimingOptions = {}): ResolvedTimin
   checkMs("maxRtoMs", options.maxRtoMs, 1);
   checkMs("deadlineMs", options.deadlineMs, 1, true);
   checkMs("dallyMs", options.dallyMs, 0);
+  checkMs("minDallyMs", options.minDallyMs, 0);
   checkMs("giveUpMs", options.giveUpMs, 0);
   const retries = options.retries ?? 5;
   if (!Number.isInteger(retries) || retries < 0 || retries > 1000) {
@@ -90,6 +99,7 @@ export function resolveTimingOptions(options: TimingOptions = {}): ResolvedTimin
     giveUpMs: options.giveUpMs ?? 5000,
     deadlineMs: options.deadlineMs ?? Infinity,
     dallyMs: options.dallyMs,
+    minDallyMs: options.minDallyMs ?? 200,
   };
 }
 
@@ -231,9 +241,9 @@ export class RetransmitTimer {
 
   /** How long to dally after the final ACK. */
   dallyMs(): number {
-    const { dallyMs, timeoutMs } = this.#timing;
+    const { dallyMs, timeoutMs, minDallyMs } = this.#timing;
     if (dallyMs !== undefined) return dallyMs;
     if (timeoutMs !== undefined) return timeoutMs;
-    return Math.min(Math.max(4 * this.#rto, 200), 1000);
+    return Math.min(Math.max(4 * this.#rto, minDallyMs), Math.max(1000, minDallyMs));
   }
 }
