@@ -80,14 +80,8 @@ const v = (client: ClientName, server: ServerName, blksize: number, windowsize =
   blksize,
   windowsize,
 });
-const ab = (group: string, name: string, p: Placement, a: Variant, b: Variant, target = 1) => ({
-  group,
-  placement: p,
-  variants: [a, b],
-  rows: [{ name, a: 0, b: 1, target }],
-});
 /**
- * Like `ab`, plus `a` with busy polling (`ours-busy` for each of its `ours` sides) against
+ * A cell comparing `a` with `b`, plus `a` with busy polling (`ours-busy` for each of its `ours` sides) against
  * the same `b`.
  */
 const withBusy = (

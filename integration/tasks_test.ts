@@ -35,3 +35,48 @@ Deno.test("every command task starts with its own permissions and prints its usa
     await Deno.remove(elsewhere, { recursive: true });
   }
 });
+
+Deno.test("the tftp task grants what --busy-poll needs (FFI): a get reaches the network", async () => {
+  const silent = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (silent.addr as Deno.NetAddr).port;
+  const elsewhere = await Deno.makeTempDir({ prefix: "tasks_" });
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["task", "-q", "--config", join(REPO, "deno.json"), "tftp", "get"],
+        ...[
+          `tftp://127.0.0.1:${port}/x`,
+          "--busy-poll",
+          "50",
+          "--timeout",
+          "1",
+          "--retries",
+          "0",
+          "--give-up",
+          "0",
+        ],
+      ],
+      cwd: elsewhere,
+      env: CHILD_ENV,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const { code, stderr } = await child;
+    assert.match(new TextDecoder().decode(stderr), /^error: No answer from 127\.0\.0\.1:/);
+    assert.equal(code, 1);
+    // The RRQ waits in the socket's queue.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const request = await Promise.race([
+      silent.receive().then(([bytes]) => bytes),
+      new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), 1000)),
+    ]);
+    clearTimeout(timer);
+    assert.equal(new TextDecoder().decode(request?.subarray(2, 4)), "x\0", "an RRQ for x came");
+  } finally {
+    silent.close();
+    await Deno.remove(elsewhere, { recursive: true });
+  }
+});
