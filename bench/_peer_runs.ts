@@ -81,8 +81,8 @@ const v = (client: ClientName, server: ServerName, blksize: number, windowsize =
   windowsize,
 });
 /**
- * A cell comparing `a` with `b`, plus `a` with busy polling (`ours-busy` for each of its `ours` sides) against
- * the same `b`.
+ * A cell comparing `a` with `b`, plus `a` with busy polling (`ours-busy` for each of its
+ * `ours` sides) against the same `b`.
  */
 const withBusy = (
   group: string,

@@ -60,6 +60,35 @@ Deno.test("libc socket: datagrams both ways with Deno's socket, exact bytes and 
   }
 });
 
+Deno.test("libc socket: alternating peers both ways; a bad address does not spoil the next send", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  const a = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const b = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  try {
+    const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+    const peers = [a, b, b, b, a, a]; // after the bad send (at 2) the same peer again
+    for (const [i, peer] of peers.entries()) {
+      await socket.send(new Uint8Array([i]), peer.addr as Deno.NetAddr);
+      const [got, from] = await within(peer.receive(), 1000, `peer receive ${i}`);
+      assert.deepEqual([...got], [i], `datagram ${i} went to its own peer`);
+      await peer.send(new Uint8Array([100 + i]), from);
+      const [back, sender] = await within(socket.receive(), 1000, `receive ${i}`);
+      assert.deepEqual([...back], [100 + i]);
+      assert.equal(sender.port, (peer.addr as Deno.NetAddr).port, `sender of ${i}`);
+      if (i === 2) {
+        await assert.rejects(
+          socket.send(new Uint8Array([9]), { transport: "udp", hostname: "1.2.3.999", port: 1 }),
+          TypeError,
+        );
+      }
+    }
+  } finally {
+    a.close();
+    b.close();
+    await reactor.close();
+  }
+});
+
 Deno.test("libc sockets: one set serves many; close ends a waiting receive at once", async () => {
   for (const busyPollUs of [0, 50]) {
     const reactor = new LibcReactor({ busyPollUs });

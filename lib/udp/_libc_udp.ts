@@ -60,6 +60,13 @@ export class LibcUdpSocket {
   readonly #from = new Uint8Array(ADDRESS_BYTES);
   readonly #fromLength = new Uint8Array(4);
   readonly #fromLengthView = new DataView(this.#fromLength.buffer);
+  /** The address in `#to` (a transfer sends to one peer: parsed once). */
+  #toHost = "";
+  #toPort = -1;
+  #toLength = 0;
+  /** The last sender, and its sockaddr bytes (a transfer hears from one peer). */
+  #lastFrom: Deno.NetAddr | undefined;
+  readonly #lastFromBytes = new Uint8Array(ADDRESS_BYTES);
 
   /** Opens and binds the socket; throws AddrInUse, a TypeError for a bad address, etc. */
   constructor(reactor: LibcReactor, bind: LibcBind) {
@@ -85,7 +92,13 @@ export class LibcUdpSocket {
   send(bytes: Uint8Array, to: Deno.NetAddr): Promise<number> {
     try {
       this.#check();
-      const length = writeSockaddr(this.#to, to.hostname, to.port);
+      if (to.port !== this.#toPort || to.hostname !== this.#toHost) {
+        this.#toPort = -1; // until the new address is in place
+        this.#toLength = writeSockaddr(this.#to, to.hostname, to.port);
+        this.#toHost = to.hostname;
+        this.#toPort = to.port;
+      }
+      const length = this.#toLength;
       const { libc, errno } = this.#reactor;
       const size = BigInt(bytes.length);
       const sent = Number(libc.sendto(this.#fd, bytes, size, 0, this.#to, length));
@@ -118,10 +131,21 @@ export class LibcUdpSocket {
     const n = Number(
       libc.recvfrom(this.#fd, buffer, size, MSG_DONTWAIT, this.#from, this.#fromLength),
     );
-    if (n >= 0) return [buffer.subarray(0, n), readSockaddr(this.#from)];
+    if (n >= 0) return [buffer.subarray(0, n), this.#sender()];
     const code = errno();
     if (code === EAGAIN || code === EINTR) return undefined;
     throw errorFor("recvfrom()", code);
+  }
+
+  /** The sender of the datagram just received: the previous one's object when the same. */
+  #sender(): Deno.NetAddr {
+    const from = this.#from;
+    const last = this.#lastFromBytes;
+    let same = this.#lastFrom !== undefined;
+    for (let i = 0; same && i < ADDRESS_BYTES; i++) same = from[i] === last[i];
+    if (same) return this.#lastFrom!;
+    last.set(from);
+    return this.#lastFrom = Object.freeze(readSockaddr(from));
   }
 
   #check(): void {
