@@ -127,26 +127,26 @@ Deno.test("the full plan has the issue's cells in order", () => {
     } | ${c.rows.map((r) => r.target ?? "-").join(",")}`
   );
   assert.deepEqual(names, [
-    "lock-step same server 512 busybox | busybox -> ours vs busybox -> tftpd-hpa | 1",
-    "lock-step same server 512 atftp | atftp -> ours vs atftp -> tftpd-hpa | 1",
-    "lock-step same client 512 | ours -> tftpd-hpa vs busybox -> tftpd-hpa | 1",
-    "lock-step split server 512 busybox | busybox -> ours vs busybox -> tftpd-hpa | 1",
-    "lock-step split server 512 atftp | atftp -> ours vs atftp -> tftpd-hpa | 1",
-    "lock-step split client 512 | ours -> tftpd-hpa vs busybox -> tftpd-hpa | 1",
-    "lock-step same server 1468 busybox | busybox -> ours vs busybox -> tftpd-hpa | 1",
-    "lock-step same server 1468 atftp | atftp -> ours vs atftp -> tftpd-hpa | 1",
-    "lock-step same client 1468 | ours -> tftpd-hpa vs busybox -> tftpd-hpa | 1",
-    "lock-step split server 1468 busybox | busybox -> ours vs busybox -> tftpd-hpa | 1",
-    "lock-step split server 1468 atftp | atftp -> ours vs atftp -> tftpd-hpa | 1",
-    "lock-step split client 1468 | ours -> tftpd-hpa vs busybox -> tftpd-hpa | 1",
-    "windowed same 1468 x 16 | ours -> ours w16 vs atftp -> atftpd w16 | 1.5",
-    "windowed split 1468 x 16 | ours -> ours w16 vs atftp -> atftpd w16 | 1.5",
-    "windowed same 1468 x 64 | ours -> ours w64 vs atftp -> atftpd w64 | 1.5",
-    "windowed split 1468 x 64 | ours -> ours w64 vs atftp -> atftpd w64 | 1.5",
-    "65464 same server busybox | busybox -> ours vs busybox -> tftpd-hpa | 1",
-    "65464 split server busybox | busybox -> ours vs busybox -> tftpd-hpa | 1",
-    "65464 same server atftp | atftp -> ours vs atftp -> tftpd-hpa | 1",
-    "65464 split server atftp | atftp -> ours vs atftp -> tftpd-hpa | 1",
+    "lock-step same server 512 busybox,server 512 busybox busy-poll | busybox -> ours vs busybox -> tftpd-hpa vs busybox -> ours-busy | 1,1",
+    "lock-step same server 512 atftp,server 512 atftp busy-poll | atftp -> ours vs atftp -> tftpd-hpa vs atftp -> ours-busy | 1,1",
+    "lock-step same client 512,client 512 busy-poll | ours -> tftpd-hpa vs busybox -> tftpd-hpa vs ours-busy -> tftpd-hpa | 1,1",
+    "lock-step split server 512 busybox,server 512 busybox busy-poll | busybox -> ours vs busybox -> tftpd-hpa vs busybox -> ours-busy | 1,1",
+    "lock-step split server 512 atftp,server 512 atftp busy-poll | atftp -> ours vs atftp -> tftpd-hpa vs atftp -> ours-busy | 1,1",
+    "lock-step split client 512,client 512 busy-poll | ours -> tftpd-hpa vs busybox -> tftpd-hpa vs ours-busy -> tftpd-hpa | 1,1",
+    "lock-step same server 1468 busybox,server 1468 busybox busy-poll | busybox -> ours vs busybox -> tftpd-hpa vs busybox -> ours-busy | 1,1",
+    "lock-step same server 1468 atftp,server 1468 atftp busy-poll | atftp -> ours vs atftp -> tftpd-hpa vs atftp -> ours-busy | 1,1",
+    "lock-step same client 1468,client 1468 busy-poll | ours -> tftpd-hpa vs busybox -> tftpd-hpa vs ours-busy -> tftpd-hpa | 1,1",
+    "lock-step split server 1468 busybox,server 1468 busybox busy-poll | busybox -> ours vs busybox -> tftpd-hpa vs busybox -> ours-busy | 1,1",
+    "lock-step split server 1468 atftp,server 1468 atftp busy-poll | atftp -> ours vs atftp -> tftpd-hpa vs atftp -> ours-busy | 1,1",
+    "lock-step split client 1468,client 1468 busy-poll | ours -> tftpd-hpa vs busybox -> tftpd-hpa vs ours-busy -> tftpd-hpa | 1,1",
+    "windowed same 1468 x 16,1468 x 16 busy-poll | ours -> ours w16 vs atftp -> atftpd w16 vs ours-busy -> ours-busy w16 | 1.5,1.5",
+    "windowed split 1468 x 16,1468 x 16 busy-poll | ours -> ours w16 vs atftp -> atftpd w16 vs ours-busy -> ours-busy w16 | 1.5,1.5",
+    "windowed same 1468 x 64,1468 x 64 busy-poll | ours -> ours w64 vs atftp -> atftpd w64 vs ours-busy -> ours-busy w64 | 1.5,1.5",
+    "windowed split 1468 x 64,1468 x 64 busy-poll | ours -> ours w64 vs atftp -> atftpd w64 vs ours-busy -> ours-busy w64 | 1.5,1.5",
+    "65464 same server busybox,server busybox busy-poll | busybox -> ours vs busybox -> tftpd-hpa vs busybox -> ours-busy | 1,1",
+    "65464 split server busybox,server busybox busy-poll | busybox -> ours vs busybox -> tftpd-hpa vs busybox -> ours-busy | 1,1",
+    "65464 same server atftp,server atftp busy-poll | atftp -> ours vs atftp -> tftpd-hpa vs atftp -> ours-busy | 1,1",
+    "65464 split server atftp,server atftp busy-poll | atftp -> ours vs atftp -> tftpd-hpa vs atftp -> ours-busy | 1,1",
     ...[512, 1468, 8192, 65464].map((bs) =>
       `sweep split ${bs} x 1,${bs} x 4,${bs} x 16,${bs} x 64 | ` +
       `ours -> ours vs ours -> ours w4 vs ours -> ours w16 vs ours -> ours w64 | -,1,1,1`
@@ -167,10 +167,10 @@ Deno.test("the full plan has the issue's cells in order", () => {
 Deno.test("the quick plan is a small subset: one of each kind, split placement", () => {
   const cells = planCells(true);
   assert.deepEqual(cells.map((c) => `${c.group} ${c.rows.map((r) => r.name).join(",")}`), [
-    "lock-step server 1468 busybox",
-    "lock-step client 1468",
-    "windowed 1468 x 16",
-    "65464 server busybox",
+    "lock-step server 1468 busybox,server 1468 busybox busy-poll",
+    "lock-step client 1468,client 1468 busy-poll",
+    "windowed 1468 x 16,1468 x 16 busy-poll",
+    "65464 server busybox,server busybox busy-poll",
     "sweep 1468 x 1,1468 x 16",
   ]);
   assert.ok(cells.every((c) => c.placement === "split"));
