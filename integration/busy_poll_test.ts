@@ -3,7 +3,8 @@
 // duplication. Run with: deno test --allow-all integration/busy_poll_test.ts
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type ClientOptions, tftpGet, tftpPut } from "../mod.ts";
+import { type ClientOptions, serveTftp, tftpGet, tftpGetBytes, tftpPut } from "../mod.ts";
+import { startOurServerProcess } from "./_peers.ts";
 import { sha256Hex } from "../lib/bytes.ts";
 import { LibcUdpSocket } from "../lib/udp/_libc_udp.ts";
 import { LibcReactor } from "../lib/udp/_libc_reactor.ts";
@@ -125,7 +126,8 @@ Deno.test("libc sockets: one set serves many; close ends a waiting receive at on
       const [five] = await within(waiting[5], 1000, "socket 5");
       assert.deepEqual([...five], [9]);
       // Closing the set ends the rest.
-      await within(reactor.close(), 1500, "reactor close");
+      // The eventfd wakes the blocking epoll_wait at once (its slice is 1000 ms).
+      await within(reactor.close(), 300, "reactor close");
       assert.deepEqual(await Promise.all(outcomes), [
         ...Array(5).fill("BadResource"),
         "datagram",
@@ -269,4 +271,60 @@ Deno.test("busy-polling server: 24 transfers at once, both clients, clean and lo
   await waitUntil(() => completed() >= 48, 3000, "48 completed server records");
   assert.equal(completed(), 48);
   assert.ok(proxy.counts.drop > 0, "some loss through the proxy");
+});
+
+Deno.test("busy polling both ways keeps the event loop turning: timers fire during the transfer", async () => {
+  const root = await Deno.makeTempDir({ prefix: "tftpkit_busy_" });
+  const bytes = content(2_000_000, 17);
+  // A long spin on both sides: every answer comes within it. An upload from memory does no
+  // I/O of its own, so without the hold limit the client would not return to the event loop
+  // until the transfer ended.
+  await using server = await startOurServerProcess(root, {
+    create: true,
+    args: ["--busy-poll", "10000"],
+  });
+  let ticks = 0;
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    ticks++;
+  }, 1);
+  try {
+    last = performance.now();
+    const started = last;
+    const options = { blksize: 512, windowsize: 1, busyPollUs: 10_000 };
+    await tftpPut(bytes, `tftp://127.0.0.1:${server.port}/up`, options);
+    const elapsed = performance.now() - started;
+    longest = Math.max(longest, performance.now() - last);
+    assert.equal(await sha256Hex(await Deno.readFile(join(root, "up"))), await sha256Hex(bytes));
+    assert.ok(ticks > 0, `no timer ran in ${elapsed} ms`);
+    assert.ok(longest < 100, `the event loop was held for ${longest.toFixed(1)} ms`);
+  } finally {
+    clearInterval(ticker);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("busy-polling server: a named host and the IPv6 wildcard (IPv4 clients mapped)", async () => {
+  const root = await Deno.makeTempDir({ prefix: "tftpkit_busy_" });
+  const bytes = content(5000, 18);
+  await Deno.writeFile(join(root, "f"), bytes);
+  try {
+    const hosts = canBindIpv6() ? ["localhost", "::"] : ["localhost"];
+    for (const hostname of hosts) {
+      await using server = serveTftp({ root, hostname, port: 0, busyPollUs: 50 });
+      for (const busyPollUs of [0, 50]) {
+        const got = await tftpGetBytes(`tftp://127.0.0.1:${server.addr.port}/f`, {
+          busyPollUs,
+          localAddress: busyPollUs ? "localhost" : undefined,
+        });
+        assert.equal(await sha256Hex(got), await sha256Hex(bytes), `${hostname}, ${busyPollUs}`);
+      }
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -42,7 +42,7 @@ import {
 } from "./_io.ts";
 import { type DatagramSocket, type DriveHooks, driveTransfer } from "../udp/drive.ts";
 import { LibcUdpSocket, MAX_BUSY_POLL_US } from "../udp/_libc_udp.ts";
-import { LibcReactor } from "../udp/_libc_reactor.ts";
+import { acquireClientReactor, releaseClientReactor } from "../udp/_libc_reactor.ts";
 import { monotonicNow } from "../udp/clock.ts";
 import { localAddressFor, openUdpSocket, resolveHost } from "../udp/socket.ts";
 
@@ -169,12 +169,14 @@ async function run(
   const machine = create({ hostname: address, port: url.port });
   const local = options.localAddress ?? localAddressFor(address);
   const busyPollUs = options.busyPollUs ?? 0;
-  const reactor = busyPollUs > 0 ? new LibcReactor({ busyPollUs }) : undefined;
+  // libc binds IP literals only: a named local address is resolved first.
+  const bindTo = busyPollUs > 0 ? await resolveHost(local) : local;
+  const reactor = busyPollUs > 0 ? acquireClientReactor(busyPollUs) : undefined;
   let conn: DatagramSocket & { close(): void };
   try {
-    conn = reactor ? new LibcUdpSocket(reactor, { hostname: local }) : openUdpSocket(local);
+    conn = reactor ? new LibcUdpSocket(reactor, { hostname: bindTo }) : openUdpSocket(local);
   } catch (error) {
-    await reactor?.close();
+    if (reactor) await releaseClientReactor(reactor);
     throw error;
   }
   let outcome: { stats: TransferStats; peer: Peer } | undefined;
@@ -210,7 +212,7 @@ async function run(
     });
   } finally {
     conn.close();
-    await reactor?.close();
+    if (reactor) await releaseClientReactor(reactor);
   }
   if (failure) throw failure;
   if (!outcome) throw new TftpError(0, "Transfer ended without a result");

@@ -205,9 +205,14 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     void reactor?.close();
     throw error;
   }
+  // libc binds IP literals only: transfers take the address the listener resolved.
+  const bound = (listener.addr as Deno.NetAddr).hostname;
   const openTransferSocket = (): DatagramSocket & { close(): void } =>
     reactor
-      ? bindInRange(options.portRange, (port) => new LibcUdpSocket(reactor, { hostname, port }))
+      ? bindInRange(
+        options.portRange,
+        (port) => new LibcUdpSocket(reactor, { hostname: bound, port }),
+      )
       : openUdpSocket(hostname, options.portRange);
   const addr = listener.addr as Deno.NetAddr;
   /** Aborted when the server stops taking requests. */

@@ -103,13 +103,17 @@ export function ipv6Bytes(text: string): Uint8Array {
   const fail = () => new TypeError(`Not an IPv6 address: ${JSON.stringify(text)}`);
   let body = text;
   const tail: number[] = [];
-  const dotted = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  // An embedded IPv4 address is the last group, after a colon: "::ffff:192.0.2.1".
+  const dotted = /(?<=:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
   if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number);
-    if ([a, b, c, d].some((n) => n > 255)) throw fail();
+    const parts = dotted.slice(1);
+    if (parts.some((p) => p.length > 1 && p[0] === "0" || Number(p) > 255)) throw fail();
+    const [a, b, c, d] = parts.map(Number);
     tail.push((a << 8) | b, (c << 8) | d);
     body = text.slice(0, dotted.index);
     if (body.endsWith(":") && !body.endsWith("::")) body = body.slice(0, -1);
+  } else if (text.includes(".")) {
+    throw fail();
   }
   const groups = (part: string) => (part === "" ? [] : part.split(":"));
   const halves = body.split("::");

@@ -10,6 +10,15 @@
  * became readable. Spinning only while all sockets wait keeps a busy server from spinning
  * on one transfer while others have work.
  *
+ * A spin that finds the answer lets its transfer go on without returning to the event loop
+ * (the wake-up is a promise reaction, the send synchronous): a fast peer could then hold the
+ * loop, and with it every timer, signal and Deno socket, indefinitely. So the set spins only
+ * while the event loop has turned within the last {@linkcode MAX_HOLD_MS} ms (a zero-delay
+ * timer marks each turn); otherwise the wait sleeps in `epoll_wait`, which lets the loop run.
+ *
+ * Clients share one set per `busyPollUs` ({@linkcode acquireClientReactor}), so transfers in
+ * one process follow the same rule and share one helper thread.
+ *
  * @module
  */
 
@@ -32,6 +41,8 @@ const MAX_EVENTS = 64;
 const WAIT_SLICE_MS = 1000;
 /** Marks the eventfd in epoll data (descriptors are never negative). */
 const WAKE_TAG = -1;
+/** The longest the event loop may go without a turn while waits keep spinning (ms). */
+export const MAX_HOLD_MS = 2;
 
 /** Options of {@linkcode LibcReactor}. */
 export interface LibcReactorOptions {
@@ -74,6 +85,14 @@ export class LibcReactor {
   readonly #blockingEvents = new Uint8Array(EVENT_BYTES * MAX_EVENTS);
   #blocking: Promise<void> | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
+  /** When a zero-delay timer last ran: the event loop's last turn. */
+  #lastTurn = -Infinity;
+  #turnTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #markTurn = () => {
+    this.#turnTimer = undefined;
+    this.#lastTurn = performance.now();
+  };
 
   /** Opens libc, the epoll set and its wake-up eventfd. */
   constructor(options: LibcReactorOptions) {
@@ -92,7 +111,19 @@ export class LibcReactor {
     }
     this.#epoll = epoll;
     this.#wakeFd = wakeFd;
-    this.#control(EPOLL_CTL_ADD, wakeFd, EPOLLIN, WAKE_TAG);
+    try {
+      this.#control(EPOLL_CTL_ADD, wakeFd, EPOLLIN, WAKE_TAG);
+    } catch (error) {
+      this.libc.close(wakeFd);
+      this.libc.close(epoll);
+      library.close();
+      throw error;
+    }
+  }
+
+  /** Whether the set is closed (its sockets must not call libc any more). */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** Takes `fd`, opened by `owner`, into the set (not armed until it waits). */
@@ -117,7 +148,9 @@ export class LibcReactor {
     const member = this.#members.get(fd);
     if (member?.owner !== owner) return;
     this.#members.delete(fd);
-    if (member.added) this.#control(EPOLL_CTL_DEL, fd, 0, fd);
+    try {
+      if (member.added) this.#control(EPOLL_CTL_DEL, fd, 0, fd);
+    } catch { /* closing the descriptor takes it out of the set anyway */ }
     this.libc.close(fd);
     const waiter = this.#waiters.get(fd);
     this.#waiters.delete(fd);
@@ -139,9 +172,20 @@ export class LibcReactor {
     const ready = new Promise<void>((resolve, reject) => {
       this.#waiters.set(fd, { resolve, reject });
     });
-    if (this.#spinMs > 0 && this.#waiters.size === this.#members.size) this.#spin();
+    if (this.#spinMs > 0 && this.#waiters.size === this.#members.size && this.#loopTurned()) {
+      this.#spin();
+    }
     if (this.#waiters.size > 0) this.#blocking ??= this.#block();
     return ready;
+  }
+
+  /**
+   * Whether the event loop turned within {@linkcode MAX_HOLD_MS}; keeps a zero-delay timer
+   * pending to mark the next turn.
+   */
+  #loopTurned(): boolean {
+    this.#turnTimer ??= setTimeout(this.#markTurn, 0);
+    return performance.now() - this.#lastTurn < MAX_HOLD_MS;
   }
 
   /** Asks epoll without blocking until something is ready or the spin time is over. */
@@ -192,7 +236,8 @@ export class LibcReactor {
     view.setInt32(DATA_OFFSET, tag, true);
     view.setInt32(DATA_OFFSET + 4, 0, true);
     if (this.libc.epoll_ctl(this.#epoll, op, fd, this.#event) !== 0) {
-      throw new Error(`epoll_ctl(${op}, ${fd}) failed (errno ${this.errno()})`);
+      const code = this.errno();
+      throw new Error(`epoll_ctl(${op}, ${fd}) failed (errno ${code})`);
     }
   }
 
@@ -200,18 +245,63 @@ export class LibcReactor {
    * Closes the set: releases its sockets, wakes a blocking wait and waits for it to return,
    * then closes epoll, the eventfd and libc.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
-    for (const [fd, { owner }] of [...this.#members]) this.release(fd, owner);
-    if (this.#blocking) {
-      const one = new Uint8Array(8);
-      one[0] = 1;
-      this.libc.write(this.#wakeFd, one, 8n);
-      await this.#blocking;
+    clearTimeout(this.#turnTimer);
+    try {
+      for (const [fd, { owner }] of [...this.#members]) this.release(fd, owner);
+      if (this.#blocking) {
+        const one = new Uint8Array(8);
+        one[0] = 1;
+        this.libc.write(this.#wakeFd, one, 8n);
+        await this.#blocking;
+      }
+    } finally {
+      this.libc.close(this.#wakeFd);
+      this.libc.close(this.#epoll);
+      this.#library.close();
     }
-    this.libc.close(this.#wakeFd);
-    this.libc.close(this.#epoll);
-    this.#library.close();
+  }
+}
+
+/** The shared client sets, by `busyPollUs`, with how many transfers use each. */
+const clientReactors = new Map<number, { reactor: LibcReactor; users: number }>();
+
+/**
+ * The set every busy-polling client transfer of this process with `busyPollUs` uses;
+ * give it back with {@linkcode releaseClientReactor} (the last one closes it).
+ *
+ * @example
+ * ```ts ignore
+ * const reactor = acquireClientReactor(50);
+ * try {
+ *   // ... a LibcUdpSocket on it ...
+ * } finally {
+ *   await releaseClientReactor(reactor);
+ * }
+ * ```
+ */
+export function acquireClientReactor(busyPollUs: number): LibcReactor {
+  let entry = clientReactors.get(busyPollUs);
+  if (!entry) {
+    entry = { reactor: new LibcReactor({ busyPollUs }), users: 0 };
+    clientReactors.set(busyPollUs, entry);
+  }
+  entry.users++;
+  return entry.reactor;
+}
+
+/** Gives back a set from {@linkcode acquireClientReactor}; closes it after its last user. */
+export async function releaseClientReactor(reactor: LibcReactor): Promise<void> {
+  for (const [key, entry] of clientReactors) {
+    if (entry.reactor !== reactor) continue;
+    if (--entry.users > 0) return;
+    clientReactors.delete(key);
+    return await reactor.close();
   }
 }

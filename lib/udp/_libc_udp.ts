@@ -27,6 +27,8 @@ import type { LibcReactor } from "./_libc_reactor.ts";
 
 /** The longest busy poll allowed: 10 ms (spinning longer than a timer tick gains nothing). */
 export const MAX_BUSY_POLL_US = 10_000;
+/** Tries of a send the kernel had no room for (EAGAIN), a yield apart. */
+const SEND_RETRIES = 1000;
 /** A sockaddr_in6 is the largest address kept. */
 const ADDRESS_BYTES = 28;
 
@@ -70,22 +72,30 @@ export class LibcUdpSocket {
 
   /** Opens and binds the socket; throws AddrInUse, a TypeError for a bad address, etc. */
   constructor(reactor: LibcReactor, bind: LibcBind) {
+    if (reactor.closed) throw new Deno.errors.BadResource("The socket set is closed");
     this.#reactor = reactor;
     const { libc, errno } = reactor;
     const length = writeSockaddr(this.#to, bind.hostname, bind.port ?? 0);
     const family = length === 16 ? AF_INET : AF_INET6;
     const fd = libc.socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) throw errorFor("socket()", errno());
-    if (libc.bind(fd, this.#to, length) !== 0) {
-      const code = errno();
+    try {
+      if (libc.bind(fd, this.#to, length) !== 0) {
+        const code = errno();
+        throw errorFor(`bind(${bind.hostname}:${bind.port ?? 0})`, code);
+      }
+      this.#fromLengthView.setUint32(0, ADDRESS_BYTES, true);
+      if (libc.getsockname(fd, this.#from, this.#fromLength) !== 0) {
+        const code = errno();
+        throw errorFor("getsockname()", code);
+      }
+      this.addr = readSockaddr(this.#from);
+      reactor.add(fd, this);
+    } catch (error) {
       libc.close(fd);
-      throw errorFor(`bind(${bind.hostname}:${bind.port ?? 0})`, code);
+      throw error;
     }
-    this.#fromLengthView.setUint32(0, ADDRESS_BYTES, true);
-    libc.getsockname(fd, this.#from, this.#fromLength);
-    this.addr = readSockaddr(this.#from);
     this.#fd = fd;
-    reactor.add(fd, this);
   }
 
   /** Sends one datagram, synchronously underneath. */
@@ -101,8 +111,17 @@ export class LibcUdpSocket {
       const length = this.#toLength;
       const { libc, errno } = this.#reactor;
       const size = BigInt(bytes.length);
-      const sent = Number(libc.sendto(this.#fd, bytes, size, 0, this.#to, length));
-      if (sent < 0) throw errorFor(`sendto(${to.hostname}:${to.port})`, errno());
+      let sent = Number(libc.sendto(this.#fd, bytes, size, 0, this.#to, length));
+      // A full send buffer: give the kernel a moment (Deno's socket would wait too) rather
+      // than drop the datagram at once; after that it counts as lost.
+      for (let tries = 0; sent < 0 && errno() === EAGAIN && tries < SEND_RETRIES; tries++) {
+        libc.sched_yield();
+        sent = Number(libc.sendto(this.#fd, bytes, size, 0, this.#to, length));
+      }
+      if (sent < 0) {
+        const code = errno();
+        throw errorFor(`sendto(${to.hostname}:${to.port})`, code);
+      }
       return Promise.resolve(sent);
     } catch (error) {
       return Promise.reject(error);
