@@ -141,6 +141,22 @@ Deno.test("libc sockets: one set serves many; close ends a waiting receive at on
   }
 });
 
+Deno.test("libc sockets: a wait spins only while every socket of the set waits", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 2000 });
+  try {
+    const [a, b] = [0, 1].map(() => new LibcUdpSocket(reactor, { hostname: "127.0.0.1" }));
+    const waitingA = a.receive().catch((e: Error) => e.name);
+    assert.equal(reactor.spins, 0, "b does not wait: a must not spin");
+    const waitingB = b.receive().catch((e: Error) => e.name);
+    assert.equal(reactor.spins, 1, "both wait: b spins");
+    a.close();
+    b.close();
+    assert.deepEqual(await Promise.all([waitingA, waitingB]), ["BadResource", "BadResource"]);
+  } finally {
+    await reactor.close();
+  }
+});
+
 Deno.test("libc socket: a second receive at once is refused; bad addresses are TypeErrors", async () => {
   const reactor = new LibcReactor({ busyPollUs: 0 });
   try {

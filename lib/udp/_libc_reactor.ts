@@ -12,9 +12,9 @@
  *
  * A spin that finds the answer lets its transfer go on without returning to the event loop
  * (the wake-up is a promise reaction, the send synchronous): a fast peer could then hold the
- * loop, and with it every timer, signal and Deno socket, indefinitely. So the set spins only
- * while the event loop has turned within the last {@linkcode MAX_HOLD_MS} ms (a zero-delay
- * timer marks each turn); otherwise the wait sleeps in `epoll_wait`, which lets the loop run.
+ * loop, and with it every timer, signal and Deno socket, indefinitely. So spins that follow
+ * one another without a turn of the event loop (a zero-delay timer marks it) stop after
+ * {@linkcode MAX_HOLD_MS} ms: the next wait sleeps in `epoll_wait`, which lets the loop run.
  *
  * Clients share one set per `busyPollUs` ({@linkcode acquireClientReactor}), so transfers in
  * one process follow the same rule and share one helper thread.
@@ -86,12 +86,13 @@ export class LibcReactor {
   #blocking: Promise<void> | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
-  /** When a zero-delay timer last ran: the event loop's last turn. */
-  #lastTurn = -Infinity;
+  #spins = 0;
+  /** Pending until the event loop turns; set by the first spin since the last turn. */
   #turnTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the first spin since the event loop's last turn began. */
+  #holdingSince = 0;
   readonly #markTurn = () => {
     this.#turnTimer = undefined;
-    this.#lastTurn = performance.now();
   };
 
   /** Opens libc, the epoll set and its wake-up eventfd. */
@@ -119,6 +120,11 @@ export class LibcReactor {
       library.close();
       throw error;
     }
+  }
+
+  /** How many waits spun so far (for tests and diagnostics). */
+  get spins(): number {
+    return this.#spins;
   }
 
   /** Whether the set is closed (its sockets must not call libc any more). */
@@ -172,7 +178,7 @@ export class LibcReactor {
     const ready = new Promise<void>((resolve, reject) => {
       this.#waiters.set(fd, { resolve, reject });
     });
-    if (this.#spinMs > 0 && this.#waiters.size === this.#members.size && this.#loopTurned()) {
+    if (this.#spinMs > 0 && this.#waiters.size === this.#members.size && this.#mayHold()) {
       this.#spin();
     }
     if (this.#waiters.size > 0) this.#blocking ??= this.#block();
@@ -180,16 +186,22 @@ export class LibcReactor {
   }
 
   /**
-   * Whether the event loop turned within {@linkcode MAX_HOLD_MS}; keeps a zero-delay timer
-   * pending to mark the next turn.
+   * Whether a spin may hold the event loop: the first spin since the loop last turned starts
+   * the clock (and a zero-delay timer that stops it when the loop turns); spins may follow for
+   * {@linkcode MAX_HOLD_MS}, then waits sleep until the loop has turned.
    */
-  #loopTurned(): boolean {
-    this.#turnTimer ??= setTimeout(this.#markTurn, 0);
-    return performance.now() - this.#lastTurn < MAX_HOLD_MS;
+  #mayHold(): boolean {
+    if (this.#turnTimer === undefined) {
+      this.#turnTimer = setTimeout(this.#markTurn, 0);
+      this.#holdingSince = performance.now();
+      return true;
+    }
+    return performance.now() - this.#holdingSince < MAX_HOLD_MS;
   }
 
   /** Asks epoll without blocking until something is ready or the spin time is over. */
   #spin(): void {
+    this.#spins++;
     const until = performance.now() + this.#spinMs;
     do {
       const n = this.libc.epoll_wait(this.#epoll, this.#spinEvents, MAX_EVENTS, 0);
