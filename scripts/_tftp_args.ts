@@ -422,8 +422,8 @@ const CLIENT_TEXT = `Transfer options (get, put):
   --mode M             Transfer mode, octet or netascii; overrides the URL's ;mode=
                        (default octet)
   --busy-poll US       Spin up to US microseconds, 0-${MAX_BUSY_POLL_US}, on each receive before sleeping:
-                       faster lock-step for CPU time (Linux; run with --allow-ffi; 50 is a
-                       good value; default 0: off)
+                       faster lock-step for CPU time (Linux; needs --allow-ffi, which
+                       deno task tftp grants; 50 is a good value; default 0: off)
   --json               Print the result as one JSON line on stdout (on stderr when get
                        writes the file to stdout); failures too, as {"ok":false,...}
   --trace              Print every datagram sent and received on stderr
@@ -459,7 +459,7 @@ const SERVER_TEXT = `Server options (serve):
                        once (0-3600, default 5)
   --busy-poll US       While every transfer waits for the network, spin up to US
                        microseconds, 0-${MAX_BUSY_POLL_US}, before sleeping: faster lock-step for CPU
-                       time (Linux; run with --allow-ffi; default 0: off)
+                       time (Linux; needs --allow-ffi; default 0: off)
   --json               Log each transfer as one JSON object per line
   --trace              Print every datagram sent and received on stderr
   --pcap FILE          Record every datagram of every transfer in FILE (pcap); FILE is
