@@ -42,7 +42,7 @@ import {
 } from "./_io.ts";
 import { type DatagramSocket, type DriveHooks, driveTransfer } from "../udp/drive.ts";
 import { LibcUdpSocket, MAX_BUSY_POLL_US } from "../udp/_libc_udp.ts";
-import { acquireClientReactor, releaseClientReactor } from "../udp/_libc_reactor.ts";
+import { acquireClientReactor, releaseClientReactor } from "../udp/_libc_client_reactors.ts";
 import { monotonicNow } from "../udp/clock.ts";
 import { localAddressFor, openUdpSocket, resolveHost } from "../udp/socket.ts";
 

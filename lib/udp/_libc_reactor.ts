@@ -16,7 +16,7 @@
  * one another without a turn of the event loop (a zero-delay timer marks it) stop after
  * {@linkcode MAX_HOLD_MS} ms: the next wait sleeps in `epoll_wait`, which lets the loop run.
  *
- * Clients share one set per `busyPollUs` ({@linkcode acquireClientReactor}), so transfers in
+ * Clients share one set per `busyPollUs` (lib/udp/_libc_client_reactors.ts), so transfers in
  * one process follow the same rule and share one helper thread.
  *
  * @module
@@ -278,42 +278,5 @@ export class LibcReactor {
       this.libc.close(this.#epoll);
       this.#library.close();
     }
-  }
-}
-
-/** The shared client sets, by `busyPollUs`, with how many transfers use each. */
-const clientReactors = new Map<number, { reactor: LibcReactor; users: number }>();
-
-/**
- * The set every busy-polling client transfer of this process with `busyPollUs` uses;
- * give it back with {@linkcode releaseClientReactor} (the last one closes it).
- *
- * @example
- * ```ts ignore
- * const reactor = acquireClientReactor(50);
- * try {
- *   // ... a LibcUdpSocket on it ...
- * } finally {
- *   await releaseClientReactor(reactor);
- * }
- * ```
- */
-export function acquireClientReactor(busyPollUs: number): LibcReactor {
-  let entry = clientReactors.get(busyPollUs);
-  if (!entry) {
-    entry = { reactor: new LibcReactor({ busyPollUs }), users: 0 };
-    clientReactors.set(busyPollUs, entry);
-  }
-  entry.users++;
-  return entry.reactor;
-}
-
-/** Gives back a set from {@linkcode acquireClientReactor}; closes it after its last user. */
-export async function releaseClientReactor(reactor: LibcReactor): Promise<void> {
-  for (const [key, entry] of clientReactors) {
-    if (entry.reactor !== reactor) continue;
-    if (--entry.users > 0) return;
-    clientReactors.delete(key);
-    return await reactor.close();
   }
 }
