@@ -40,11 +40,11 @@ import {
   streamSink,
   streamSource,
 } from "./_io.ts";
-import { type DatagramSocket, type DriveHooks, driveTransfer } from "../udp/drive.ts";
-import { LibcUdpSocket, MAX_BUSY_POLL_US } from "../udp/_libc_udp.ts";
+import { type DriveHooks, driveTransfer } from "../udp/drive.ts";
+import { MAX_BUSY_POLL_US, openTransferSocket, type TransferSocket } from "../udp/_libc_udp.ts";
 import { acquireClientReactor, releaseClientReactor } from "../udp/_libc_client_reactors.ts";
 import { monotonicNow } from "../udp/clock.ts";
-import { localAddressFor, openUdpSocket, resolveHost } from "../udp/socket.ts";
+import { localAddressFor, resolveHost } from "../udp/socket.ts";
 
 /** Progress of a transfer, for progress bars. */
 export interface TransferProgress {
@@ -172,9 +172,9 @@ async function run(
   // libc binds IP literals only: a named local address is resolved first.
   const bindTo = busyPollUs > 0 ? await resolveHost(local) : local;
   const reactor = busyPollUs > 0 ? acquireClientReactor(busyPollUs) : undefined;
-  let conn: DatagramSocket & { close(): void };
+  let conn: TransferSocket;
   try {
-    conn = reactor ? new LibcUdpSocket(reactor, { hostname: bindTo }) : openUdpSocket(local);
+    conn = openTransferSocket(bindTo, undefined, reactor);
   } catch (error) {
     if (reactor) await releaseClientReactor(reactor);
     throw error;

@@ -30,11 +30,10 @@ import {
   type ServerLimits,
 } from "./server_limits.ts";
 import type { TftpHandler } from "./handler.ts";
-import { type DatagramSocket, driveTransfer } from "../udp/drive.ts";
+import { driveTransfer } from "../udp/drive.ts";
 import { LibcReactor } from "../udp/_libc_reactor.ts";
-import { LibcUdpSocket, MAX_BUSY_POLL_US } from "../udp/_libc_udp.ts";
+import { MAX_BUSY_POLL_US, openTransferSocket, type TransferSocket } from "../udp/_libc_udp.ts";
 import { monotonicNow } from "../udp/clock.ts";
-import { bindInRange, openUdpSocket } from "../udp/socket.ts";
 
 /** One line of the server's transfer log. */
 export interface TransferRecord {
@@ -205,15 +204,8 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     void reactor?.close();
     throw error;
   }
-  // libc binds IP literals only: transfers take the address the listener resolved.
-  const bound = (listener.addr as Deno.NetAddr).hostname;
-  const openTransferSocket = (): DatagramSocket & { close(): void } =>
-    reactor
-      ? bindInRange(
-        options.portRange,
-        (port) => new LibcUdpSocket(reactor, { hostname: bound, port }),
-      )
-      : openUdpSocket(hostname, options.portRange);
+  // libc binds IP literals only: its transfer sockets take the address the listener resolved.
+  const transferHost = reactor ? (listener.addr as Deno.NetAddr).hostname : hostname;
   const addr = listener.addr as Deno.NetAddr;
   /** Aborted when the server stops taking requests. */
   const closing = new AbortController();
@@ -278,9 +270,9 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
       await refuse(request, fileErrorToTftp(error, request.kind === "write"));
       return true;
     }
-    let conn: DatagramSocket & { close(): void };
+    let conn: TransferSocket;
     try {
-      conn = openTransferSocket();
+      conn = openTransferSocket(transferHost, options.portRange, reactor);
     } catch (error) {
       ended();
       await release(io, error);

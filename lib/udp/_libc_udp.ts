@@ -24,6 +24,8 @@ import {
   writeSockaddr,
 } from "./_libc.ts";
 import type { LibcReactor } from "./_libc_reactor.ts";
+import { bindInRange, openUdpSocket } from "./socket.ts";
+import type { DatagramSocket } from "./drive.ts";
 
 /** The longest busy poll allowed: 10 ms (spinning longer than a timer tick gains nothing). */
 export const MAX_BUSY_POLL_US = 10_000;
@@ -175,4 +177,26 @@ export class LibcUdpSocket {
   close(): void {
     this.#reactor.release(this.#fd, this);
   }
+}
+
+/** A socket a transfer runs on: Deno's or a {@linkcode LibcUdpSocket}. */
+export type TransferSocket = DatagramSocket & { close(): void };
+
+/**
+ * Opens a transfer's socket on `hostname` (an IP literal when `reactor` is given), on port 0
+ * or a free port of `range`: a busy-polling libc socket in `reactor`, else Deno's own.
+ *
+ * @example
+ * ```ts ignore
+ * const conn = openTransferSocket("127.0.0.1", undefined, reactor);
+ * conn.close();
+ * ```
+ */
+export function openTransferSocket(
+  hostname: string,
+  range: readonly [number, number] | undefined,
+  reactor?: LibcReactor,
+): TransferSocket {
+  if (!reactor) return openUdpSocket(hostname, range);
+  return bindInRange(range, (port) => new LibcUdpSocket(reactor, { hostname, port }));
 }
