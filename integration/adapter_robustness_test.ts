@@ -311,27 +311,58 @@ Deno.test("openAtomicFileSink copies each chunk: one reused caller buffer, any s
   }
 });
 
-Deno.test("openAtomicFileSink refuses a write while its previous write is still in progress", async () => {
+Deno.test("openAtomicFileSink writes a full buffer behind the caller, and makes it wait only when both are full", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
+  const write = Deno.FsFile.prototype.write;
   try {
     const path = join(dir, "f");
     const sink = await openAtomicFileSink(path, { replace: false });
-    const first = sink.write(new Uint8Array(64 * 1024).fill(1)); // fills the buffer: a write
-    assert.ok(first instanceof Promise);
+    // The disk answers only when the test says so.
+    const held: (() => void)[] = [];
+    Deno.FsFile.prototype.write = function (this: Deno.FsFile, p: Uint8Array) {
+      return new Promise<void>((resolve) => held.push(resolve)).then(() => write.call(this, p));
+    };
+    const KIB64 = 64 * 1024;
+    // The first buffer fills: it is written behind, the caller goes on at once.
+    assert.equal(sink.write(new Uint8Array(KIB64).fill(1)), undefined);
+    assert.equal(held.length, 1);
+    // The second fills while the first is still being written: now the caller waits.
+    const second = sink.write(new Uint8Array(KIB64 + 3).fill(2));
+    assert.ok(second instanceof Promise);
     await assert.rejects(
       sink.write(new Uint8Array(10))!,
       new TypeError("Sink.write() before the previous write finished"),
     );
-    await first;
-    assert.equal(sink.write(new Uint8Array(10).fill(2)), undefined); // buffered again
-    await sink.commit();
+    let waited = false;
+    const done = second.then(() => waited = true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(waited, false, "still waiting for the first write");
+    held.shift()!();
+    await done;
+    assert.equal(held.length, 1, "the second buffer is being written");
+    held.shift()!();
+    assert.equal(sink.write(new Uint8Array(10).fill(4)), undefined); // buffered
+    const committing = sink.commit();
+    for (let i = 0; i < 100 && !(await Promise.race([committing.then(() => true), tick()])); i++) {
+      held.splice(0).forEach((release) => release());
+    }
+    await committing;
     const got = await Deno.readFile(path);
-    assert.equal(got.length, 64 * 1024 + 10);
-    assert.deepEqual(got.subarray(64 * 1024), new Uint8Array(10).fill(2));
+    const expected = concatBytes([
+      new Uint8Array(KIB64).fill(1),
+      new Uint8Array(KIB64 + 3).fill(2),
+      new Uint8Array(10).fill(4),
+    ]);
+    assert.deepEqual(got, expected);
   } finally {
+    Deno.FsFile.prototype.write = write;
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+function tick(): Promise<false> {
+  return new Promise((resolve) => setTimeout(() => resolve(false), 1));
+}
 
 Deno.test("openAtomicFileSink: after a failed write, commit rethrows it and writes nothing more", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
@@ -345,8 +376,8 @@ Deno.test("openAtomicFileSink: after a failed write, commit rethrows it and writ
       if (++calls === 3) return Promise.reject(Object.assign(new Error("I/O"), { code: "EIO" }));
       return write.call(this, p);
     };
-    // Chunks of 32 KiB: the sink writes once per 64 KiB gathered, so the third write is
-    // the sixth chunk's.
+    // Chunks of 32 KiB: the sink writes once per 64 KiB gathered, behind the caller, so the
+    // third write is the sixth chunk's, and its failure comes back on a chunk after it.
     const chunks = Array.from({ length: 20 }, (_, i) => new Uint8Array(32 * 1024).fill(i));
     let failure: unknown;
     for (const chunk of chunks) {

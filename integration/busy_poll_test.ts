@@ -8,6 +8,8 @@ import { startOurServerProcess } from "./_peers.ts";
 import { sha256Hex } from "../lib/bytes.ts";
 import { LibcUdpSocket } from "../lib/udp/_libc_udp.ts";
 import { LibcReactor } from "../lib/udp/_libc_reactor.ts";
+import { SegmentedSender } from "../lib/udp/_libc_gso.ts";
+import type { Libc } from "../lib/udp/_libc.ts";
 import { startImpairProxy } from "../lib/udp/impair.ts";
 import {
   combineRules,
@@ -86,6 +88,128 @@ Deno.test("libc socket: alternating peers both ways; a bad address does not spoi
   } finally {
     a.close();
     b.close();
+    await reactor.close();
+  }
+});
+
+Deno.test("libc SegmentedSender: one sendmsg with the run back to back and UDP_SEGMENT; refusals told apart", () => {
+  let errno = 0;
+  let result = 0;
+  const calls: { fd: number; bytes: Uint8Array; segment: number; name: Uint8Array }[] = [];
+  const libc = {
+    sendmsg(fd: number, message: Uint8Array) {
+      const view = new DataView(message.buffer);
+      const pointer = (at: number) => Deno.UnsafePointer.create(view.getBigUint64(at, true))!;
+      const nameLength = view.getUint32(8, true);
+      const iov = new DataView(Deno.UnsafePointerView.getArrayBuffer(pointer(16), 16));
+      const length = Number(iov.getBigUint64(8, true));
+      const base = Deno.UnsafePointer.create(iov.getBigUint64(0, true))!;
+      const control = new DataView(Deno.UnsafePointerView.getArrayBuffer(pointer(32), 24));
+      assert.deepEqual([control.getInt32(8, true), control.getInt32(12, true)], [17, 103]);
+      calls.push({
+        fd,
+        bytes: new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(base, length)).slice(),
+        segment: control.getUint16(16, true),
+        name: new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(pointer(0), nameLength))
+          .slice(),
+      });
+      return BigInt(result);
+    },
+  } as unknown as Libc;
+  const sender = new SegmentedSender(libc, () => errno);
+  const datagrams = [[1, 1, 1], [2, 2, 2], [3]].map((b) => new Uint8Array(b));
+  const to = new Uint8Array(28).fill(9);
+  assert.deepEqual(sender.send(5, to, 16, datagrams, 0, 3), { kind: "sent" });
+  assert.deepEqual(calls[0], {
+    fd: 5,
+    bytes: new Uint8Array([1, 1, 1, 2, 2, 2, 3]),
+    segment: 3,
+    name: new Uint8Array(16).fill(9),
+  });
+  result = -1;
+  for (const [code, kind] of [[22, "refused"], [5, "refused"], [92, "refused"]] as const) {
+    errno = code;
+    assert.deepEqual(sender.send(5, to, 28, datagrams, 1, 3), { kind });
+  }
+  errno = 111;
+  assert.deepEqual(sender.send(5, to, 28, datagrams, 1, 3), { kind: "failed", errno: 111 });
+  assert.deepEqual(calls.at(-1)!.bytes, new Uint8Array([2, 2, 2, 3]));
+  assert.equal(calls.at(-1)!.segment, 3);
+});
+
+/** Receives `count` datagrams on `peer` (each copied), within a second each. */
+async function receiveAll(peer: Deno.DatagramConn, count: number): Promise<Uint8Array[]> {
+  const got: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const [bytes] = await within(peer.receive(), 1000, `datagram ${i + 1} of ${count}`);
+    got.push(bytes.slice());
+  }
+  return got;
+}
+
+Deno.test("libc socket: sendMany sends runs segmented, as separate datagrams, in order, byte-exact", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  const sends = SegmentedSender.prototype.send;
+  let segmented = 0;
+  SegmentedSender.prototype.send = function (this: SegmentedSender, ...args) {
+    const result = sends.apply(this, args);
+    if (result.kind === "sent") segmented++;
+    return result;
+  };
+  try {
+    for (const hostname of LOOPBACKS) {
+      const peer = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+      const socket = new LibcUdpSocket(reactor, { hostname });
+      try {
+        // A window of 16 full blocks and a short last one; a run longer than one send holds
+        // (70 x 1472 bytes); then single ones; a 64 KiB block alone; a run of 516. In two
+        // calls, so the receiving socket's buffer holds each.
+        const calls = [
+          [...Array(16).fill(1472), 700, ...Array(70).fill(1472)],
+          [4, 516, 65468, ...Array(5).fill(516)],
+        ];
+        segmented = 0;
+        for (const [call, sizes] of calls.entries()) {
+          const datagrams = sizes.map((size, i) => content(size, 100 * call + i));
+          socket.sendMany(datagrams, peer.addr as Deno.NetAddr);
+          const got = await receiveAll(peer, datagrams.length);
+          assert.deepEqual(got.map((b) => b.length), sizes, `${hostname}: one datagram each`);
+          got.forEach((bytes, i) => assert.deepEqual(bytes, datagrams[i], `${hostname}: #${i}`));
+        }
+        // 17 | 44 + 26 || 4, 516 and 65468 alone (runs of one) | 5
+        assert.equal(segmented, 4, `${hostname}: segmented sends`);
+      } finally {
+        peer.close();
+        socket.close();
+      }
+    }
+  } finally {
+    SegmentedSender.prototype.send = sends;
+    await reactor.close();
+  }
+});
+
+Deno.test("libc socket: where the kernel refuses segmentation, sendMany sends one by one from then on", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  const sends = SegmentedSender.prototype.send;
+  let tries = 0;
+  SegmentedSender.prototype.send = () => {
+    tries++;
+    return { kind: "refused" };
+  };
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+  try {
+    for (let round = 0; round < 3; round++) {
+      const datagrams = Array.from({ length: 8 }, (_, i) => content(516, 10 * round + i));
+      socket.sendMany(datagrams, peer.addr as Deno.NetAddr);
+      assert.deepEqual(await receiveAll(peer, 8), datagrams, `round ${round}`);
+    }
+    assert.equal(tries, 1, "asked the kernel once");
+  } finally {
+    SegmentedSender.prototype.send = sends;
+    peer.close();
+    socket.close();
     await reactor.close();
   }
 });

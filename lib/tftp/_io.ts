@@ -172,35 +172,56 @@ export async function openAtomicFileSink(
     throw fileErrorToTftp(error, true);
   }
   // Chunks are gathered into one buffer and written when it is full: no array per chunk.
-  // The full buffer is written while the other one gathers the rest of the chunk.
-  // The second buffer is made only when the first fills: a small file costs one.
+  // The full buffer is written behind the transfer's back while the other one gathers what
+  // follows (so a write is off the path of the ACK that follows it); the caller waits only
+  // when that one fills too before the write ended. The second buffer is made only when the
+  // first fills: a small file costs one.
   let gather = new Uint8Array(WRITE_CHUNK_BYTES);
   let spare: Uint8Array<ArrayBuffer> | undefined;
   let used = 0;
-  let writing = false; // a full buffer is being written
+  /** The write of the other buffer, while it runs; settles when it ended (never rejects). */
+  let writing: Promise<void> | undefined;
+  let waiting = false; // a caller waits for `writing`
   let closed = false;
   let failure: TftpError | undefined;
   const writeAll = async (bytes: Uint8Array): Promise<void> => {
     try {
       for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
     } catch (error) {
-      failure = fileErrorToTftp(error, true);
+      failure ??= fileErrorToTftp(error, true);
       throw failure;
     }
+  };
+  /** Starts writing the full gather buffer and gathers `rest` into the spare one. */
+  const writeBehind = (rest: Uint8Array): void => {
+    const full = gather;
+    spare ??= new Uint8Array(WRITE_CHUNK_BYTES);
+    gather = rest.length <= spare.length ? spare : new Uint8Array(rest.length);
+    spare = full;
+    gather.set(rest);
+    used = rest.length;
+    writing = writeAll(full).then(() => writing = undefined, () => writing = undefined);
   };
   const take = (chunk: Uint8Array): Promise<void> | undefined => {
     const fits = Math.min(chunk.length, gather.length - used);
     gather.set(chunk.subarray(0, fits), used);
     used += fits;
     if (used < gather.length) return undefined;
-    const full = gather;
     const rest = chunk.subarray(fits);
-    spare ??= new Uint8Array(WRITE_CHUNK_BYTES);
-    gather = rest.length <= spare.length ? spare : new Uint8Array(rest.length);
-    spare = full;
-    gather.set(rest);
-    used = rest.length;
-    return writeAll(full);
+    if (failure) return Promise.reject(failure); // a write behind failed meanwhile
+    if (!writing) {
+      writeBehind(rest);
+      return undefined;
+    }
+    // The spare buffer is still being written: wait for it (the rest of the chunk is lent
+    // only for this call, so it is kept until then).
+    const kept = rest.slice();
+    waiting = true;
+    return writing.then(() => {
+      waiting = false;
+      if (failure) throw failure;
+      writeBehind(kept);
+    });
   };
   const discard = async (): Promise<void> => {
     if (!closed) {
@@ -231,17 +252,15 @@ export async function openAtomicFileSink(
   return {
     write(chunk) {
       if (failure) return Promise.reject(failure);
-      if (writing) {
-        // The other buffer is still being written: taking this chunk would overwrite it.
+      if (waiting) {
+        // The caller did not wait for the previous write: taking this chunk would mix them up.
         return Promise.reject(new TypeError("Sink.write() before the previous write finished"));
       }
-      const started = take(chunk);
-      if (!started) return undefined;
-      writing = true;
-      return started.finally(() => writing = false);
+      return take(chunk);
     },
     async commit() {
       try {
+        await writing;
         if (failure) throw failure;
         await writeAll(gather.subarray(0, used));
         used = 0;

@@ -46,9 +46,13 @@ export interface DriveHooks {
 
 /**
  * What the driver needs of a socket: the part of `Deno.DatagramConn` it uses (the libc
- * busy-polling socket has the same shape).
+ * busy-polling socket has the same shape), and optionally `sendMany`: several datagrams to
+ * one peer at once, in order, synchronously (throws as `send` rejects). The driver hands it
+ * everything a step sends, so a window can leave in one system call.
  */
-export type DatagramSocket = Pick<Deno.DatagramConn, "addr" | "send" | "receive">;
+export type DatagramSocket = Pick<Deno.DatagramConn, "addr" | "send" | "receive"> & {
+  sendMany?(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void;
+};
 
 type Wake =
   | { kind: "datagram"; bytes: Uint8Array; from: Peer }
@@ -80,6 +84,10 @@ function toTftpError(error: unknown): TftpError {
   return new TftpAbortError(error instanceof Error ? error.message : String(error), {
     cause: error,
   });
+}
+
+function samePeer(a: Peer, b: Peer): boolean {
+  return a.port === b.port && a.hostname === b.hostname;
 }
 
 function isError(datagram: Uint8Array): boolean {
@@ -216,6 +224,12 @@ export async function driveTransfer(
     for (let t = machine.pollTransmit(); t; t = machine.pollTransmit()) {
       if (final && !isError(t.bytes)) continue;
       see("send", t.to, t.bytes);
+      if (conn.sendMany) {
+        if (batch.length > 0 && !samePeer(batchTo!, t.to)) sendBatch(final);
+        batch.push(t.bytes);
+        batchTo = t.to;
+        continue;
+      }
       try {
         await conn.send(t.bytes, { transport: "udp", hostname: t.to.hostname, port: t.to.port });
       } catch (error) {
@@ -224,6 +238,21 @@ export async function driveTransfer(
         // send, or a closed socket, is no loss: it ends the transfer.
         if (!final && isLocalFault(error)) throw error;
       }
+    }
+    if (batch.length > 0) sendBatch(final);
+  };
+  /** Datagrams of this step for one peer, for a socket that sends them at once. */
+  const batch: Uint8Array[] = [];
+  let batchTo: Peer | undefined;
+  const sendBatch = (final: boolean) => {
+    const to = batchTo!;
+    try {
+      conn.sendMany!(batch, { transport: "udp", hostname: to.hostname, port: to.port });
+    } catch (error) {
+      // As for one datagram: the rest of the batch is lost, unless the socket may not send.
+      if (!final && isLocalFault(error)) throw error;
+    } finally {
+      batch.length = 0;
     }
   };
 

@@ -5,7 +5,7 @@ import { Receiver } from "../tftp/engine/receiver.ts";
 import { Sender } from "../tftp/engine/sender.ts";
 import type { Peer, TransferEvent } from "../tftp/engine/types.ts";
 import { decodePacket } from "../tftp/packet/decode.ts";
-import { encodeAck, encodeData } from "../tftp/packet/encode.ts";
+import { encodeAck, encodeData, encodePacket } from "../tftp/packet/encode.ts";
 import { OPCODE } from "../tftp/packet/constants.ts";
 import { TftpAbortError, TftpError } from "../tftp/errors.ts";
 
@@ -265,4 +265,46 @@ Deno.test("driveTransfer: ICMP reports on receive are lost datagrams, other erro
   const broken = new FakeConn([{ error: new Deno.errors.Interrupted("gone") }]);
   await assert.rejects(driveTransfer(download(), broken.conn), Deno.errors.Interrupted);
   broken.close();
+});
+
+Deno.test("driveTransfer: a socket with sendMany gets each step's datagrams in one call", async () => {
+  const fake = new FakeConn([
+    { bytes: encodePacket({ opcode: OPCODE.OACK, options: { windowsize: "4" } }), from: TID },
+    { bytes: encodeAck(4), from: TID, afterSends: 5 },
+    { bytes: encodeAck(5), from: TID, afterSends: 6 },
+  ]);
+  const batches: number[][] = [];
+  const conn = Object.assign(fake.conn, {
+    sendMany(datagrams: readonly Uint8Array[], to: Deno.NetAddr) {
+      batches.push(datagrams.map((d) => d[1] === OPCODE.DATA ? d[3] : -d[1])); // block or -opcode
+      for (const d of datagrams) fake.send(d, to);
+    },
+  });
+  const request = {
+    opcode: OPCODE.WRQ,
+    filename: "f",
+    mode: "octet",
+    options: { windowsize: "4" },
+  } as const;
+  const sender = new Sender(0, { server: SERVER, request }, {});
+  const data = Uint8Array.from({ length: 4 * 512 + 100 }, (_, i) => i % 251);
+  let fed = false;
+  await within(
+    driveTransfer(sender, conn, {
+      beforeWait: () => {
+        if (fed || !sender.wantsData) return;
+        sender.offer(0, data);
+        sender.finish(0);
+        fed = true;
+      },
+    }),
+    2000,
+    "the upload",
+  );
+  fake.close();
+  // The request, the window of four DATA, then the last one: three steps, three calls.
+  assert.deepEqual(batches, [[-OPCODE.WRQ], [1, 2, 3, 4], [5]]);
+  assert.deepEqual(fake.opcodes(), [OPCODE.WRQ, ...Array(5).fill(OPCODE.DATA)]);
+  const payload = fake.sent.slice(1).map((s) => s.bytes.subarray(4));
+  assert.deepEqual(new Uint8Array(payload.flatMap((p) => [...p])), data);
 });
