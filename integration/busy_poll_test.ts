@@ -9,6 +9,7 @@ import { sha256Hex } from "../lib/bytes.ts";
 import { LibcUdpSocket } from "../lib/udp/_libc_udp.ts";
 import { LibcReactor } from "../lib/udp/_libc_reactor.ts";
 import { SegmentedSender } from "../lib/udp/_libc_gso.ts";
+import { ReceiveBatch } from "../lib/udp/_libc_mmsg.ts";
 import type { Libc } from "../lib/udp/_libc.ts";
 import { startImpairProxy } from "../lib/udp/impair.ts";
 import {
@@ -208,6 +209,89 @@ Deno.test("libc socket: where the kernel refuses segmentation, sendMany sends on
     assert.equal(tries, 1, "asked the kernel once");
   } finally {
     SegmentedSender.prototype.send = sends;
+    peer.close();
+    socket.close();
+    await reactor.close();
+  }
+});
+
+Deno.test("libc socket: a burst is taken in batches; bytes, order, senders and cutting as one by one", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  const receives = ReceiveBatch.prototype.receive;
+  const batches: number[] = [];
+  ReceiveBatch.prototype.receive = function (this: ReceiveBatch, ...args) {
+    const n = receives.apply(this, args);
+    batches.push(n);
+    return n;
+  };
+  try {
+    for (const hostname of LOOPBACKS) {
+      const a = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+      const b = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+      const socket = new LibcUdpSocket(reactor, { hostname });
+      try {
+        batches.length = 0;
+        // 45 datagrams from two peers in turn, queued before the first receive; sizes around
+        // the 1473-byte buffer: 1474 and 2000 are cut to 1473, as recvfrom cuts them.
+        const sizes = Array.from({ length: 45 }, (_, i) => [0, 1, 516, 1473, 1474, 2000][i % 6]);
+        const sent = sizes.map((size, i) => content(size, 300 + i));
+        for (const [i, bytes] of sent.entries()) {
+          await (i % 2 ? b : a).send(bytes, socket.addr);
+        }
+        const buffer = new Uint8Array(1473);
+        for (const [i, bytes] of sent.entries()) {
+          const [got, from] = await within(socket.receive(buffer), 1000, `receive ${i}`);
+          assert.deepEqual(got, bytes.subarray(0, 1473), `${hostname}: datagram ${i}`);
+          assert.equal(got.buffer, buffer.buffer, "a view of the caller's buffer");
+          const peer = (i % 2 ? b : a).addr as Deno.NetAddr;
+          assert.deepEqual([from.hostname, from.port], [peer.hostname, peer.port], `sender ${i}`);
+        }
+        // The first two one by one; then batches of up to 32 for the other 43.
+        assert.deepEqual(batches, [32, 11], `${hostname}: batches`);
+        // A smaller buffer for what is still queued cuts it to that buffer.
+        await a.send(content(600, 1), socket.addr);
+        await a.send(content(600, 2), socket.addr);
+        await a.send(content(600, 3), socket.addr);
+        const [first] = await within(socket.receive(buffer), 1000, "first");
+        assert.deepEqual(first, content(600, 1));
+        const [second] = await within(socket.receive(buffer), 1000, "second");
+        assert.deepEqual(second, content(600, 2));
+        const small = new Uint8Array(100);
+        const [third] = await within(socket.receive(small), 1000, "third, into 100 bytes");
+        assert.deepEqual(third, content(600, 3).subarray(0, 100));
+        assert.deepEqual(batches, [32, 11, 3], `${hostname}: the three in one batch`);
+      } finally {
+        a.close();
+        b.close();
+        socket.close();
+      }
+    }
+  } finally {
+    ReceiveBatch.prototype.receive = receives;
+    await reactor.close();
+  }
+});
+
+Deno.test("libc socket: datagrams that each come after a wait (lock-step) are never batched", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  const receives = ReceiveBatch.prototype.receive;
+  let batched = 0;
+  ReceiveBatch.prototype.receive = function (this: ReceiveBatch, ...args) {
+    batched++;
+    return receives.apply(this, args);
+  };
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+  try {
+    for (let i = 0; i < 20; i++) {
+      const receiving = socket.receive(new Uint8Array(1473)); // waits: nothing queued yet
+      await peer.send(content(516, i), socket.addr);
+      const [got] = await within(receiving, 1000, `receive ${i}`);
+      assert.deepEqual(got, content(516, i));
+    }
+    assert.equal(batched, 0);
+  } finally {
+    ReceiveBatch.prototype.receive = receives;
     peer.close();
     socket.close();
     await reactor.close();

@@ -25,6 +25,7 @@ import {
 } from "./_libc.ts";
 import type { Libc } from "./_libc.ts";
 import { SegmentedSender, segmentRun } from "./_libc_gso.ts";
+import { batchSlots, ReceiveBatch } from "./_libc_mmsg.ts";
 import type { LibcReactor } from "./_libc_reactor.ts";
 import { bindInRange, openUdpSocket } from "./socket.ts";
 import type { DatagramSocket } from "./drive.ts";
@@ -35,6 +36,8 @@ export const MAX_BUSY_POLL_US = 10_000;
 const SEND_RETRIES = 1000;
 /** A sockaddr_in6 is the largest address kept. */
 const ADDRESS_BYTES = 28;
+/** Receives in a row that found a datagram waiting, after which receives are batched. */
+const BURST = 2;
 /** One segmented sender per libc (sends are synchronous: its scratch buffer is shared). */
 const segmentedSenders = new WeakMap<Libc, SegmentedSender>();
 
@@ -75,6 +78,12 @@ export class LibcUdpSocket {
   /** The last sender, and its sockaddr bytes (a transfer hears from one peer). */
   #lastFrom: Deno.NetAddr | undefined;
   readonly #lastFromBytes = new Uint8Array(ADDRESS_BYTES);
+  /** Receives in a row that found a datagram waiting (0 after a wait). */
+  #streak = 0;
+  /** Slots of batched receives, made on the first; datagrams `#taken` of `#queued` handed out. */
+  #batch: ReceiveBatch | undefined;
+  #queued = 0;
+  #taken = 0;
   /** Whether runs of datagrams go out segmented (until the kernel refuses it once). */
   #segmenting = true;
 
@@ -199,25 +208,60 @@ export class LibcUdpSocket {
     for (;;) {
       const got = this.#receiveNow(buffer);
       if (got) return got;
+      this.#streak = 0;
       await this.#reactor.wait(this.#fd, this);
     }
   }
 
-  /** One non-blocking receive: a datagram, or undefined when none is queued. */
+  /**
+   * One non-blocking receive: a datagram, or undefined when none is queued. After
+   * {@linkcode BURST} receives in a row that found a datagram waiting, the next asks for all
+   * that is queued at once (a window comes in a burst: `_libc_mmsg.ts`) and hands those out
+   * one by one. A lock-step transfer, which waits for each datagram, never makes the slots.
+   */
   #receiveNow(
     buffer: Uint8Array<ArrayBuffer>,
   ): [Uint8Array<ArrayBuffer>, Deno.NetAddr] | undefined {
     this.#check();
+    if (this.#taken < this.#queued) return this.#takeQueued(buffer);
     const { libc, errno } = this.#reactor;
-    this.#fromLengthView.setUint32(0, ADDRESS_BYTES, true);
-    const size = BigInt(buffer.length);
-    const n = Number(
-      libc.recvfrom(this.#fd, buffer, size, MSG_DONTWAIT, this.#from, this.#fromLength),
-    );
-    if (n >= 0) return [buffer.subarray(0, n), this.#sender()];
+    const batched = this.#streak >= BURST && batchSlots(buffer.length) > 1;
+    if (batched) {
+      let batch = this.#batch;
+      if (batch?.slotBytes !== buffer.length) {
+        batch = this.#batch = new ReceiveBatch(libc, buffer.length);
+      }
+      const n = batch.receive(this.#fd, MSG_DONTWAIT);
+      if (n > 0) {
+        this.#queued = n;
+        this.#taken = 0;
+        return this.#takeQueued(buffer);
+      }
+    } else {
+      this.#fromLengthView.setUint32(0, ADDRESS_BYTES, true);
+      const size = BigInt(buffer.length);
+      const n = Number(
+        libc.recvfrom(this.#fd, buffer, size, MSG_DONTWAIT, this.#from, this.#fromLength),
+      );
+      if (n >= 0) {
+        this.#streak++;
+        return [buffer.subarray(0, n), this.#sender()];
+      }
+    }
     const code = errno();
     if (code === EAGAIN || code === EINTR) return undefined;
-    throw errorFor("recvfrom()", code);
+    throw errorFor(batched ? "recvmmsg()" : "recvfrom()", code);
+  }
+
+  /** The next datagram of the last batch, copied into `buffer` (cut to its size). */
+  #takeQueued(buffer: Uint8Array<ArrayBuffer>): [Uint8Array<ArrayBuffer>, Deno.NetAddr] {
+    const batch = this.#batch!;
+    const i = this.#taken++;
+    const bytes = batch.bytes(i);
+    const n = Math.min(bytes.length, buffer.length);
+    buffer.set(n === bytes.length ? bytes : bytes.subarray(0, n));
+    this.#from.set(batch.sender(i));
+    return [buffer.subarray(0, n), this.#sender()];
   }
 
   /** The sender of the datagram just received: the previous one's object when the same. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { MAX_SEGMENTED_BYTES, MAX_SEGMENTS, segmentRun } from "./_libc_gso.ts";
+import { batchSlots } from "./_libc_mmsg.ts";
 
 const d = (n: number) => new Uint8Array(n);
 
@@ -16,4 +17,14 @@ Deno.test("segmentRun: equal sizes, then at most one shorter one, within the lim
   const big = 1472;
   assert.equal(of(Array(60).fill(big)), Math.floor(MAX_SEGMENTED_BYTES / big));
   assert.equal(of([65468, 65468]), 1, "one 65464-byte block is a send of its own");
+});
+
+Deno.test("batchSlots: up to 32 datagrams within 64 KiB of slots", () => {
+  assert.equal(batchSlots(517), 32);
+  assert.equal(batchSlots(2048), 32);
+  assert.equal(batchSlots(2049), 31);
+  assert.equal(batchSlots(8197), 7);
+  assert.equal(batchSlots(32768), 2);
+  assert.equal(batchSlots(32769), 1);
+  assert.equal(batchSlots(65540), 1);
 });
