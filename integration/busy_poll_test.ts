@@ -365,6 +365,42 @@ Deno.test("libc sockets: a wait spins only while every socket of the set waits",
   }
 });
 
+Deno.test("libc sockets: a set's only socket spins on its own receive, once per wait", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 2000 });
+  try {
+    // spinAlone tries until the attempt succeeds (no descriptor is touched: add() alone).
+    const owner = {};
+    reactor.add(1_000_000, owner);
+    let tries = 0;
+    assert.equal(reactor.spinAlone(1_000_000, owner, () => ++tries === 3), true);
+    assert.deepEqual([tries, reactor.spins], [3, 1]);
+    assert.equal(reactor.spinAlone(1_000_000, {}, () => true), false, "not its owner");
+    reactor.release(1_000_000, owner); // never added to epoll: only forgotten (and closed)
+    // A lone socket's receive spins once on its own, then waits without spinning again.
+    const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+    const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      const receiving = socket.receive();
+      assert.equal(reactor.spins, 2, "one spin, on its own");
+      await peer.send(new Uint8Array([7]), socket.addr);
+      const [got] = await within(receiving, 1000, "receive");
+      assert.deepEqual([...got], [7]);
+      // With a second socket in the set the first does not spin alone.
+      const other = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+      const waiting = socket.receive().catch((e: Error) => e.name);
+      assert.equal(reactor.spins, 2, "two sockets: no spin while the other does not wait");
+      other.close();
+      socket.close();
+      assert.equal(await waiting, "BadResource");
+    } finally {
+      peer.close();
+      socket.close();
+    }
+  } finally {
+    await reactor.close();
+  }
+});
+
 Deno.test("libc socket: a second receive at once is refused; bad addresses are TypeErrors", async () => {
   const reactor = new LibcReactor({ busyPollUs: 0 });
   try {

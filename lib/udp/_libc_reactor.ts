@@ -163,8 +163,30 @@ export class LibcReactor {
     waiter?.reject(new Deno.errors.BadResource("Socket is closed"));
   }
 
-  /** Resolves when `fd` may be readable (or has an error to report). */
-  wait(fd: number, owner: object): Promise<void> {
+  /**
+   * Spins on `attempt` (a non-blocking receive of `owner`'s `fd`) for up to `busyPollUs`,
+   * yielding the CPU between tries, when `fd` is the set's only socket and the hold rule
+   * allows: one system call per try, with no epoll registration at all, for a client's
+   * transfer or a server's only one. True as soon as an attempt succeeds. After false the
+   * caller waits with `spun` set, so the wait does not spin again.
+   */
+  spinAlone(fd: number, owner: object, attempt: () => boolean): boolean {
+    if (this.#spinMs <= 0 || this.#members.size !== 1 || !this.has(fd, owner)) return false;
+    if (this.#waiters.size > 0 || !this.#mayHold()) return false;
+    this.#spins++;
+    const until = performance.now() + this.#spinMs;
+    do {
+      this.libc.sched_yield();
+      if (attempt()) return true;
+    } while (performance.now() < until);
+    return false;
+  }
+
+  /**
+   * Resolves when `fd` may be readable (or has an error to report). `spun`: the caller has
+   * just spun on its own ({@linkcode LibcReactor.spinAlone}); the wait does not spin again.
+   */
+  wait(fd: number, owner: object, spun = false): Promise<void> {
     const member = this.#members.get(fd);
     if (member?.owner !== owner) {
       return Promise.reject(new Deno.errors.BadResource("Socket is closed"));
@@ -178,7 +200,9 @@ export class LibcReactor {
     const ready = new Promise<void>((resolve, reject) => {
       this.#waiters.set(fd, { resolve, reject });
     });
-    if (this.#spinMs > 0 && this.#waiters.size === this.#members.size && this.#mayHold()) {
+    if (
+      !spun && this.#spinMs > 0 && this.#waiters.size === this.#members.size && this.#mayHold()
+    ) {
       this.#spin();
     }
     if (this.#waiters.size > 0) this.#blocking ??= this.#block();

@@ -206,10 +206,16 @@ export class LibcUdpSocket {
     buffer: Uint8Array<ArrayBuffer> = new Uint8Array(65536),
   ): Promise<[Uint8Array<ArrayBuffer>, Deno.NetAddr]> {
     for (;;) {
-      const got = this.#receiveNow(buffer);
+      let got = this.#receiveNow(buffer);
       if (got) return got;
       this.#streak = 0;
-      await this.#reactor.wait(this.#fd, this);
+      const spun = this.#reactor.spinAlone(
+        this.#fd,
+        this,
+        () => (got = this.#receiveNow(buffer)) !== undefined,
+      );
+      if (got) return got;
+      await this.#reactor.wait(this.#fd, this, spun);
     }
   }
 
