@@ -1,6 +1,7 @@
 /**
  * Many downloads at once from one server process: `deno run --allow-all bench/concurrency.ts
- * [--clients 100,500,1000] [--size 1M] [--blksize 1468] [--windowsize 4] [--json FILE]`.
+ * [--clients 100,500,1000] [--size 1M] [--blksize 1468] [--windowsize 4]
+ * [--server-v8-flags FLAGS] [--json FILE]`.
  *
  * For each client count a fresh server (`scripts/tftp.ts serve`, a child process so its CPU
  * time and memory can be read from `/proc`) serves one file; this process runs that many
@@ -51,6 +52,8 @@ const USAGE = `Usage: deno run --allow-all bench/concurrency.ts [options]
   --windowsize N      Window size asked for (default 4)
   --retries N         Timeouts in a row before a transfer fails, client and server (default 5)
   --give-up S         ...and seconds without hearing from the peer, both sides (default 5)
+  --server-v8-flags=F V8 flags for the server process (with "="), e.g.
+                      --server-v8-flags=--heap-growing-percent=30,--max-semi-space-size=2
   --json FILE         Also write the results as JSON to FILE`;
 
 interface TransferOptions {
@@ -58,10 +61,13 @@ interface TransferOptions {
   windowsize: number;
   retries: number;
   giveUpMs: number;
+  /** V8 flags for the server process ("" for none). */
+  serverV8Flags: string;
 }
 
 interface RunResult {
   clients: number;
+  serverV8Flags: string;
   sizeBytes: number;
   blksize: number;
   windowsize: number;
@@ -113,7 +119,11 @@ async function runOnce(
       ...["--max-transfers", "--max-per-client", "--rate", "--unanswered-burst"]
         .flatMap((flag) => [flag, String(Math.max(1024, clients))]),
     ],
-    { limitMs: 3_600_000, waitMs: 30_000 },
+    {
+      limitMs: 3_600_000,
+      waitMs: 30_000,
+      runFlags: options.serverV8Flags ? [`--v8-flags=${options.serverV8Flags}`] : [],
+    },
   );
   const port = await server.listening();
   const url = `tftp://127.0.0.1:${port}/f.bin`;
@@ -209,7 +219,9 @@ function kib(bytes: number): string {
 function report(r: RunResult): void {
   line(
     `${r.clients} x ${r.sizeBytes} B (blksize ${r.blksize}, windowsize ${r.windowsize}, retries ${r.retries}, ` +
-      `give-up ${r.giveUpMs / 1000} s): ` +
+      `give-up ${r.giveUpMs / 1000} s${
+        r.serverV8Flags ? `, server V8 flags ${r.serverV8Flags}` : ""
+      }): ` +
       `${r.ok} ok, ${r.failed} failed in ${r.wallSeconds.toFixed(2)} s, ` +
       `${r.aggregateMBps.toFixed(1)} MB/s aggregate`,
   );
@@ -243,6 +255,7 @@ async function main(args: string[]): Promise<number> {
     windowsize: { type: "string", default: "4" },
     retries: { type: "string", default: "5" },
     "give-up": { type: "string", default: "5" },
+    "server-v8-flags": { type: "string", default: "" },
     json: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -263,6 +276,7 @@ async function main(args: string[]): Promise<number> {
     windowsize: parseCount("--windowsize", values.windowsize, 1, 64),
     retries: parseCount("--retries", values.retries, 0, 1000),
     giveUpMs: parseCount("--give-up", values["give-up"], 0, 3600) * 1000,
+    serverV8Flags: values["server-v8-flags"],
   };
   if (!canReadProcMemory()) {
     line("skipped: no /proc here (Linux only)");

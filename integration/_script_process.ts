@@ -31,6 +31,8 @@ export interface ScriptProcessOptions {
    * @default {[]}
    */
   prefix?: readonly string[];
+  /** Flags for `deno run` itself, e.g. `["--v8-flags=--max-semi-space-size=2"]`. @default {[]} */
+  runFlags?: readonly string[];
 }
 
 /** What a script run to its end did: see {@linkcode runScript}. */
@@ -65,6 +67,7 @@ export class ScriptProcess implements AsyncDisposable {
     const deno = [
       Deno.execPath(),
       "run",
+      ...(options.runFlags ?? []),
       "--allow-all",
       "--config",
       join(REPO, "deno.json"),
