@@ -19,7 +19,15 @@ import {
   isData,
   randomLoss,
 } from "../lib/udp/impair_rules.ts";
-import { canBindIpv6, content, FAST, openFixture, waitUntil, within } from "./_fixture.ts";
+import {
+  canBindIpv6,
+  CHILD_ENV,
+  content,
+  FAST,
+  openFixture,
+  waitUntil,
+  within,
+} from "./_fixture.ts";
 
 const LOOPBACKS = canBindIpv6() ? ["127.0.0.1", "::1"] : ["127.0.0.1"];
 
@@ -296,6 +304,55 @@ Deno.test("libc socket: datagrams that each come after a wait (lock-step) are ne
     socket.close();
     await reactor.close();
   }
+});
+
+Deno.test("libc socket: a peer that keeps the queue full cannot hold the event loop", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+  // Another process sends 1472-byte datagrams as fast as it can for 1.5 s (bounded in count).
+  const flood = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--unstable-net",
+      `const s = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+      const to = { transport: "udp", hostname: "127.0.0.1", port: ${socket.addr.port} };
+      const d = new Uint8Array(1472);
+      const end = performance.now() + 1500;
+      for (let n = 0; n < 1e6 && performance.now() < end; n++) await s.send(d, to);
+      s.close();`,
+    ],
+    env: CHILD_ENV,
+    clearEnv: true,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const ticks: number[] = [];
+  const interval = setInterval(() => ticks.push(performance.now()), 1);
+  let received = 0;
+  let from = 0;
+  try {
+    const buffer = new Uint8Array(2048);
+    await within(socket.receive(buffer), 5000, "the first datagram");
+    from = performance.now();
+    // A slow consumer (30 µs of work per datagram): the queue stays full.
+    while (performance.now() - from < 800 && received < 100_000) {
+      await socket.receive(buffer);
+      received++;
+      const until = performance.now() + 0.03;
+      while (performance.now() < until) { /* work */ }
+    }
+  } finally {
+    clearInterval(interval);
+    flood.kill();
+    await flood.status;
+    socket.close();
+    await reactor.close();
+  }
+  const during = [from, ...ticks.filter((t) => t > from), performance.now()];
+  const gaps = during.slice(1).map((t, i) => t - during[i]);
+  const longest = Math.max(...gaps);
+  assert.ok(received > 1000, `received ${received}`);
+  assert.ok(longest < 100, `the event loop was held for ${longest.toFixed(0)} ms`);
 });
 
 Deno.test("libc sockets: one set serves many; close ends a waiting receive at once", async () => {

@@ -47,6 +47,7 @@ const SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   sched_yield: { parameters: [], result: "i32" },
+  sched_yield_blocking: { name: "sched_yield", parameters: [], result: "i32", nonblocking: true },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 

@@ -210,6 +210,26 @@ export class LibcReactor {
   }
 
   /**
+   * Whether a socket may hand out a datagram it found already queued without letting the event
+   * loop turn first. The same budget as spins: false once the loop has gone
+   * {@linkcode MAX_HOLD_MS} without a turn (a peer that keeps the queue full would otherwise
+   * hold it for as long as it sends); then the socket awaits {@linkcode LibcReactor.turn}.
+   */
+  mayHold(): boolean {
+    return this.#mayHold();
+  }
+
+  /**
+   * Resolves after the event loop has turned (a no-op call on a helper thread: tens of
+   * microseconds, not a timer's millisecond), and starts a new hold budget.
+   */
+  async turn(): Promise<void> {
+    await this.libc.sched_yield_blocking();
+    clearTimeout(this.#turnTimer);
+    this.#turnTimer = undefined;
+  }
+
+  /**
    * Whether a spin may hold the event loop: the first spin since the loop last turned starts
    * the clock (and a zero-delay timer that stops it when the loop turns); spins may follow for
    * {@linkcode MAX_HOLD_MS}, then waits sleep until the loop has turned.

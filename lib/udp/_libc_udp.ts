@@ -207,7 +207,11 @@ export class LibcUdpSocket {
   ): Promise<[Uint8Array<ArrayBuffer>, Deno.NetAddr]> {
     for (;;) {
       let got = this.#receiveNow(buffer);
-      if (got) return got;
+      if (got) {
+        // Datagrams that keep coming must not keep the event loop from turning.
+        if (!this.#reactor.mayHold()) await this.#reactor.turn();
+        return got;
+      }
       this.#streak = 0;
       const spun = this.#reactor.spinAlone(
         this.#fd,
@@ -229,7 +233,7 @@ export class LibcUdpSocket {
     buffer: Uint8Array<ArrayBuffer>,
   ): [Uint8Array<ArrayBuffer>, Deno.NetAddr] | undefined {
     this.#check();
-    if (this.#taken < this.#queued) return this.#takeQueued(buffer);
+    if (this.#taken < this.#queued) return this.#nextOfBatch(buffer);
     const { libc, errno } = this.#reactor;
     const batched = this.#streak >= BURST && batchSlots(buffer.length) > 1;
     if (batched) {
@@ -241,7 +245,7 @@ export class LibcUdpSocket {
       if (n > 0) {
         this.#queued = n;
         this.#taken = 0;
-        return this.#takeQueued(buffer);
+        return this.#nextOfBatch(buffer);
       }
     } else {
       this.#fromLengthView.setUint32(0, ADDRESS_BYTES, true);
@@ -260,7 +264,7 @@ export class LibcUdpSocket {
   }
 
   /** The next datagram of the last batch, copied into `buffer` (cut to its size). */
-  #takeQueued(buffer: Uint8Array<ArrayBuffer>): [Uint8Array<ArrayBuffer>, Deno.NetAddr] {
+  #nextOfBatch(buffer: Uint8Array<ArrayBuffer>): [Uint8Array<ArrayBuffer>, Deno.NetAddr] {
     const batch = this.#batch!;
     const i = this.#taken++;
     const bytes = batch.bytes(i);
