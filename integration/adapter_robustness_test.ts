@@ -364,6 +364,24 @@ function tick(): Promise<false> {
   return new Promise((resolve) => setTimeout(() => resolve(false), 1));
 }
 
+Deno.test("openAtomicFileSink: a failed write of the last full buffer fails commit; nothing is left", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
+  const write = Deno.FsFile.prototype.write;
+  try {
+    const sink = await openAtomicFileSink(join(dir, "f"), { replace: false });
+    Deno.FsFile.prototype.write = () =>
+      Promise.reject(Object.assign(new Error("I/O"), { code: "EIO" }));
+    assert.equal(sink.write(new Uint8Array(64 * 1024)), undefined, "written behind, no wait");
+    assert.equal(sink.write(new Uint8Array(10)), undefined, "buffered: the failure not seen yet");
+    await assert.rejects(sink.commit(), /^TftpError: Could not write the file \(EIO\)$/);
+    assert.deepEqual(await partFiles(dir), []);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    Deno.FsFile.prototype.write = write;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("openAtomicFileSink: after a failed write, commit rethrows it and writes nothing more", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tftpkit_sink_" });
   const write = Deno.FsFile.prototype.write;

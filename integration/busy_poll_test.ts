@@ -8,7 +8,8 @@ import { startOurServerProcess } from "./_peers.ts";
 import { sha256Hex } from "../lib/bytes.ts";
 import { LibcUdpSocket } from "../lib/udp/_libc_udp.ts";
 import { LibcReactor } from "../lib/udp/_libc_reactor.ts";
-import { SegmentedSender } from "../lib/udp/_libc_gso.ts";
+import { kernelSegments, SegmentedSender } from "../lib/udp/_libc_gso.ts";
+import { openLibc } from "../lib/udp/_libc.ts";
 import { ReceiveBatch } from "../lib/udp/_libc_mmsg.ts";
 import type { Libc } from "../lib/udp/_libc.ts";
 import { startImpairProxy } from "../lib/udp/impair.ts";
@@ -353,6 +354,60 @@ Deno.test("libc socket: a peer that keeps the queue full cannot hold the event l
   const longest = Math.max(...gaps);
   assert.ok(received > 1000, `received ${received}`);
   assert.ok(longest < 100, `the event loop was held for ${longest.toFixed(0)} ms`);
+});
+
+Deno.test("libc: kernelSegments asks the kernel: yes for a UDP socket here, no for a TCP one", () => {
+  const { library } = openLibc();
+  const libc = library.symbols;
+  const udp = libc.socket(2, 2, 0);
+  const tcp = libc.socket(2, 1, 0);
+  try {
+    assert.ok(udp >= 0 && tcp >= 0);
+    // This machine's kernel has UDP_SEGMENT (4.18+); a TCP socket has no SOL_UDP options.
+    assert.equal(kernelSegments(libc, udp), true);
+    assert.equal(kernelSegments(libc, tcp), false);
+  } finally {
+    libc.close(udp);
+    libc.close(tcp);
+    library.close();
+  }
+});
+
+Deno.test("libc socket: closed while a batch is still queued, the next receive is refused", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+  try {
+    for (let i = 0; i < 6; i++) await peer.send(content(100, i), socket.addr);
+    // Two one by one, then a batch of the other four: one handed out, three still held.
+    for (let i = 0; i < 3; i++) {
+      const [got] = await within(socket.receive(new Uint8Array(1473)), 1000, `receive ${i}`);
+      assert.deepEqual(got, content(100, i));
+    }
+    socket.close();
+    await assert.rejects(socket.receive(new Uint8Array(1473)), Deno.errors.BadResource);
+  } finally {
+    peer.close();
+    socket.close();
+    await reactor.close();
+  }
+});
+
+Deno.test("libc socket: a spin never runs past the 2 ms hold budget, whatever busyPollUs", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 10_000 });
+  const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+  try {
+    const started = performance.now();
+    const waiting = socket.receive().catch((e: Error) => e.name); // spins, then sleeps
+    const spun = performance.now() - started;
+    assert.equal(reactor.spins, 1);
+    assert.ok(spun < 8, `spun ${spun.toFixed(1)} ms (10 ms asked, 2 ms allowed)`);
+    socket.close();
+    assert.equal(await waiting, "BadResource");
+  } finally {
+    socket.close();
+    await reactor.close();
+  }
 });
 
 Deno.test("libc sockets: one set serves many; close ends a waiting receive at once", async () => {

@@ -7,8 +7,10 @@
  * of 16 blocks of 1468 bytes goes out in about a third of the time of 16 `sendto` calls
  * (`bench/gso.ts`).
  *
- * Where the kernel refuses it (a segment larger than the route's MTU, a device without
- * checksum offload, an old kernel) the send fails with EINVAL, EIO or ENOPROTOOPT before
+ * A kernel before 4.18 does not refuse the option: it ignores it and sends the whole run as
+ * one large datagram. So a socket asks first, once ({@linkcode kernelSegments}: getsockopt of
+ * UDP_SEGMENT fails there). Where a kernel that has it refuses a send (a segment larger than
+ * the route's MTU, a device without checksum offload) the send fails with EINVAL or EIO before
  * anything left: the caller sends those datagrams one by one instead.
  *
  * @module
@@ -45,6 +47,21 @@ export type SegmentedResult =
   | { kind: "sent" }
   | { kind: "refused" }
   | { kind: "failed"; errno: number };
+
+/**
+ * Whether the kernel segments sends of socket `fd` (it knows UDP_SEGMENT: Linux 4.18+).
+ *
+ * @example
+ * ```ts ignore
+ * if (!kernelSegments(libc, fd)) segmenting = false;
+ * ```
+ */
+export function kernelSegments(libc: Libc, fd: number): boolean {
+  const value = new Uint8Array(4);
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, 4, true);
+  return libc.getsockopt(fd, SOL_UDP, UDP_SEGMENT, value, length) === 0;
+}
 
 const SENT: SegmentedResult = { kind: "sent" };
 const REFUSED_HERE: SegmentedResult = { kind: "refused" };

@@ -43,6 +43,11 @@ const WAIT_SLICE_MS = 1000;
 const WAKE_TAG = -1;
 /** The longest the event loop may go without a turn while waits keep spinning (ms). */
 export const MAX_HOLD_MS = 2;
+/**
+ * The longest the event loop may go without a turn while a socket hands out datagrams it found
+ * already queued (ms): a peer that keeps the queue full cannot hold it longer.
+ */
+export const MAX_QUEUED_HOLD_MS = 10;
 
 /** Options of {@linkcode LibcReactor}. */
 export interface LibcReactorOptions {
@@ -84,6 +89,8 @@ export class LibcReactor {
   readonly #spinEvents = new Uint8Array(EVENT_BYTES * MAX_EVENTS);
   readonly #blockingEvents = new Uint8Array(EVENT_BYTES * MAX_EVENTS);
   #blocking: Promise<void> | undefined;
+  /** Sockets waiting for the event loop to turn ({@linkcode LibcReactor.turn}). */
+  #turnWaiters: (() => void)[] = [];
   #closed = false;
   #closing: Promise<void> | undefined;
   #spins = 0;
@@ -93,6 +100,7 @@ export class LibcReactor {
   #holdingSince = 0;
   readonly #markTurn = () => {
     this.#turnTimer = undefined;
+    this.#wakeTurnWaiters();
   };
 
   /** Opens libc, the epoll set and its wake-up eventfd. */
@@ -174,7 +182,7 @@ export class LibcReactor {
     if (this.#spinMs <= 0 || this.#members.size !== 1 || !this.has(fd, owner)) return false;
     if (this.#waiters.size > 0 || !this.#mayHold()) return false;
     this.#spins++;
-    const until = performance.now() + this.#spinMs;
+    const until = this.#spinUntil();
     do {
       this.libc.sched_yield();
       if (attempt()) return true;
@@ -211,22 +219,25 @@ export class LibcReactor {
 
   /**
    * Whether a socket may hand out a datagram it found already queued without letting the event
-   * loop turn first. The same budget as spins: false once the loop has gone
-   * {@linkcode MAX_HOLD_MS} without a turn (a peer that keeps the queue full would otherwise
+   * loop turn first. The same clock as spins, a longer budget (a turn costs about a millisecond
+   * of timer latency here): false once the loop has gone {@linkcode MAX_QUEUED_HOLD_MS}
+   * without a turn (a peer that keeps the queue full would otherwise
    * hold it for as long as it sends); then the socket awaits {@linkcode LibcReactor.turn}.
    */
   mayHold(): boolean {
-    return this.#mayHold();
+    return this.#mayHold(MAX_QUEUED_HOLD_MS);
   }
 
   /**
-   * Resolves after the event loop has turned (a no-op call on a helper thread: tens of
-   * microseconds, not a timer's millisecond), and starts a new hold budget.
+   * Resolves when the event loop has turned: when the zero-delay timer that marks a turn has
+   * fired (it is due by the time a socket asks: timers ran), and a new hold budget begins.
    */
-  async turn(): Promise<void> {
-    await this.libc.sched_yield_blocking();
-    clearTimeout(this.#turnTimer);
-    this.#turnTimer = undefined;
+  turn(): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new Deno.errors.BadResource("The socket set is closed"));
+    }
+    this.#turnTimer ??= setTimeout(this.#markTurn, 0);
+    return new Promise((resolve) => this.#turnWaiters.push(resolve));
   }
 
   /**
@@ -234,19 +245,24 @@ export class LibcReactor {
    * the clock (and a zero-delay timer that stops it when the loop turns); spins may follow for
    * {@linkcode MAX_HOLD_MS}, then waits sleep until the loop has turned.
    */
-  #mayHold(): boolean {
+  #mayHold(limitMs = MAX_HOLD_MS): boolean {
     if (this.#turnTimer === undefined) {
       this.#turnTimer = setTimeout(this.#markTurn, 0);
       this.#holdingSince = performance.now();
       return true;
     }
-    return performance.now() - this.#holdingSince < MAX_HOLD_MS;
+    return performance.now() - this.#holdingSince < limitMs;
+  }
+
+  /** When a spin starting now ends: after `busyPollUs`, and never past the hold budget. */
+  #spinUntil(): number {
+    return Math.min(performance.now() + this.#spinMs, this.#holdingSince + MAX_HOLD_MS);
   }
 
   /** Asks epoll without blocking until something is ready or the spin time is over. */
   #spin(): void {
     this.#spins++;
-    const until = performance.now() + this.#spinMs;
+    const until = this.#spinUntil();
     do {
       const n = this.libc.epoll_wait(this.#epoll, this.#spinEvents, MAX_EVENTS, 0);
       if (n > 0) return this.#dispatch(this.#spinEvents, n);
@@ -269,6 +285,13 @@ export class LibcReactor {
     } finally {
       this.#blocking = undefined;
     }
+  }
+
+  #wakeTurnWaiters(): void {
+    if (this.#turnWaiters.length === 0) return;
+    const waiters = this.#turnWaiters;
+    this.#turnWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Wakes the waiters of the `n` events in `events`. */
@@ -309,6 +332,7 @@ export class LibcReactor {
   async #close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#turnTimer);
+    this.#wakeTurnWaiters(); // their sockets are released below: they find them closed
     try {
       for (const [fd, { owner }] of [...this.#members]) this.release(fd, owner);
       if (this.#blocking) {

@@ -24,7 +24,7 @@ import {
   writeSockaddr,
 } from "./_libc.ts";
 import type { Libc } from "./_libc.ts";
-import { SegmentedSender, segmentRun } from "./_libc_gso.ts";
+import { kernelSegments, SegmentedSender, segmentRun } from "./_libc_gso.ts";
 import { batchSlots, ReceiveBatch } from "./_libc_mmsg.ts";
 import type { LibcReactor } from "./_libc_reactor.ts";
 import { bindInRange, openUdpSocket } from "./socket.ts";
@@ -86,6 +86,7 @@ export class LibcUdpSocket {
   #taken = 0;
   /** Whether runs of datagrams go out segmented (until the kernel refuses it once). */
   #segmenting = true;
+  #segmentingChecked = false;
 
   /** Opens and binds the socket; throws AddrInUse, a TypeError for a bad address, etc. */
   constructor(reactor: LibcReactor, bind: LibcBind) {
@@ -135,6 +136,9 @@ export class LibcUdpSocket {
   sendMany(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void {
     this.#check();
     this.#target(to);
+    // An old kernel would send a run as one datagram: ask it once.
+    this.#segmenting &&= this.#segmentingChecked || kernelSegments(this.#reactor.libc, this.#fd);
+    this.#segmentingChecked = true;
     for (let i = 0; i < datagrams.length;) {
       // The first one goes alone: the receiver can start on it while the rest are laid out
       // (on two vCPUs that overlap is worth more than the one system call it costs).
@@ -209,7 +213,10 @@ export class LibcUdpSocket {
       let got = this.#receiveNow(buffer);
       if (got) {
         // Datagrams that keep coming must not keep the event loop from turning.
-        if (!this.#reactor.mayHold()) await this.#reactor.turn();
+        if (!this.#reactor.mayHold()) {
+          await this.#reactor.turn();
+          this.#check(); // closed meanwhile
+        }
         return got;
       }
       this.#streak = 0;

@@ -308,3 +308,33 @@ Deno.test("driveTransfer: a socket with sendMany gets each step's datagrams in o
   const payload = fake.sent.slice(1).map((s) => s.bytes.subarray(4));
   assert.deepEqual(new Uint8Array(payload.flatMap((p) => [...p])), data);
 });
+
+Deno.test("driveTransfer: a sendMany that throws: a lost step, or the end when the socket may not send", async () => {
+  for (
+    const [make, ends] of [[() => new Error("No buffer space"), false], [
+      () => new Deno.errors.BadResource("closed"),
+      true,
+    ]] as const
+  ) {
+    const fake = new FakeConn([
+      { bytes: encodeData(1, new Uint8Array(5)), from: TID, afterSends: 1 },
+    ]);
+    let calls = 0;
+    const conn = Object.assign(fake.conn, {
+      sendMany(datagrams: readonly Uint8Array[], to: Deno.NetAddr) {
+        if (++calls === 1) throw make(); // the request
+        for (const d of datagrams) fake.send(d, to);
+      },
+    });
+    const drive = driveTransfer(download({ initialRtoMs: 20, retries: 2 }), conn);
+    if (ends) {
+      await assert.rejects(within(drive, 2000, "the transfer to end"), Deno.errors.BadResource);
+      assert.deepEqual(fake.opcodes(), []);
+    } else {
+      await within(drive, 2000, "the transfer");
+      // The request was lost; its retransmission went out, then the final ACK.
+      assert.deepEqual(fake.opcodes(), [OPCODE.RRQ, OPCODE.ACK]);
+    }
+    fake.close();
+  }
+});
