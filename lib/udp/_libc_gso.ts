@@ -3,9 +3,9 @@
  * (`UDP_SEGMENT`, Linux 4.18+): the datagrams are laid out back to back in one buffer and the
  * kernel cuts it into datagrams of the segment size (the last may be shorter). On the wire,
  * and to the receiving socket, they are ordinary separate datagrams; the sender pays one
- * system call and one trip down the stack for the lot instead of one per datagram. A window
- * of 16 blocks of 1468 bytes goes out in about a third of the time of 16 `sendto` calls
- * (`bench/gso.ts`).
+ * system call and one trip down the stack for the lot instead of one per datagram: a window
+ * of 16 blocks of 1468 bytes, sent and received on loopback, takes 0.45-0.6 of the time it
+ * takes with 16 `sendto` calls (`deno task bench:gso`).
  *
  * A kernel before 4.18 does not refuse the option: it ignores it and sends the whole run as
  * one large datagram. So a socket asks first, once ({@linkcode kernelSegments}: getsockopt of
