@@ -15,6 +15,17 @@ export const SOCK_CLOEXEC = 0o2000000;
 export const MSG_DONTWAIT = 0x40;
 export const EAGAIN = 11;
 export const EINTR = 4;
+/** A sockaddr_in6, the largest address a socket here sends to or hears from. */
+export const SOCKADDR_BYTES = 28;
+/** `struct msghdr` on 64-bit Linux: name, namelen, iov, iovlen, control, controllen, flags. */
+export const MSGHDR_BYTES = 56;
+/** `struct iovec` on 64-bit Linux: base and length. */
+export const IOVEC_BYTES = 16;
+
+/** The address of `bytes` in memory, for a struct that points at it (V8 never moves it). */
+export function pointerOf(bytes: Uint8Array): bigint {
+  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
+}
 const EPERM = 1;
 const EACCES = 13;
 const EADDRINUSE = 98;

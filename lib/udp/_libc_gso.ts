@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { Libc } from "./_libc.ts";
+import { IOVEC_BYTES, type Libc, MSGHDR_BYTES, pointerOf, SOCKADDR_BYTES } from "./_libc.ts";
 
 const SOL_UDP = 17;
 const UDP_SEGMENT = 103;
@@ -28,19 +28,13 @@ export const MAX_SEGMENTED_BYTES = 65_000;
 const REFUSED = new Set([
   5, // EIO: the device does not offload checksums
   22, // EINVAL: a segment above the MTU, or too many segments
-  92, // ENOPROTOOPT: a kernel without UDP_SEGMENT
+  92, // ENOPROTOOPT
   95, // EOPNOTSUPP
 ]);
 
-/** `struct msghdr` on 64-bit Linux: name, namelen, iov, iovlen, control, controllen, flags. */
-const MSGHDR_BYTES = 56;
-/** One `struct iovec`: base and length. */
-const IOVEC_BYTES = 16;
 /** `CMSG_SPACE(sizeof(uint16_t))` and `CMSG_LEN(sizeof(uint16_t))` on 64-bit Linux. */
 const CMSG_SPACE = 24;
 const CMSG_LEN = 18;
-/** A sockaddr_in6 is the largest destination. */
-const ADDRESS_BYTES = 28;
 
 /** What a segmented send did. */
 export type SegmentedResult =
@@ -65,10 +59,6 @@ export function kernelSegments(libc: Libc, fd: number): boolean {
 
 const SENT: SegmentedResult = { kind: "sent" };
 const REFUSED_HERE: SegmentedResult = { kind: "refused" };
-
-function pointerOf(bytes: Uint8Array): bigint {
-  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
-}
 
 /**
  * How many of `datagrams`, from `start`, one segmented send can carry: a run of equal
@@ -116,7 +106,7 @@ export class SegmentedSender {
   readonly #vectorView = new DataView(this.#vector.buffer);
   readonly #control = new Uint8Array(CMSG_SPACE);
   readonly #controlView = new DataView(this.#control.buffer);
-  readonly #name = new Uint8Array(ADDRESS_BYTES);
+  readonly #name = new Uint8Array(SOCKADDR_BYTES);
   #scratch = new Uint8Array(0);
 
   /** Lays out the message header once: its pointers never change but the scratch's. */

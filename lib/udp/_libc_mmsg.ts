@@ -10,21 +10,16 @@
  * @module
  */
 
-import type { Libc } from "./_libc.ts";
+import { IOVEC_BYTES, type Libc, MSGHDR_BYTES, pointerOf, SOCKADDR_BYTES } from "./_libc.ts";
 
-/** `struct mmsghdr` on 64-bit Linux: a 56-byte msghdr and the received length, padded. */
-const MMSGHDR_BYTES = 64;
-const IOVEC_BYTES = 16;
-/** A sockaddr_in6 is the largest sender. */
-export const ADDRESS_BYTES = 28;
+/** `struct mmsghdr` on 64-bit Linux: a msghdr, then the received length, padded to 8. */
+const MMSGHDR_BYTES = MSGHDR_BYTES + 8;
+/** Where the received length sits in an mmsghdr. */
+const LENGTH_OFFSET = MSGHDR_BYTES;
 /** Most datagrams per call. */
 export const MAX_BATCH = 32;
 /** Most bytes of slots per socket: larger datagrams are received one at a time. */
 const MAX_SLOTS_BYTES = 64 * 1024;
-
-function pointerOf(bytes: Uint8Array): bigint {
-  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
-}
 
 /**
  * How many datagrams of up to `slotBytes` one call takes: up to {@linkcode MAX_BATCH}, within
@@ -73,7 +68,7 @@ export class ReceiveBatch {
     this.#data = new Uint8Array(slotBytes * this.slots);
     this.#headers = new Uint8Array(MMSGHDR_BYTES * this.slots);
     this.#headersView = new DataView(this.#headers.buffer);
-    this.#names = new Uint8Array(ADDRESS_BYTES * this.slots);
+    this.#names = new Uint8Array(SOCKADDR_BYTES * this.slots);
     this.#vectors = new Uint8Array(IOVEC_BYTES * this.slots);
     const vectors = new DataView(this.#vectors.buffer);
     const data = pointerOf(this.#data);
@@ -83,7 +78,7 @@ export class ReceiveBatch {
       vectors.setBigUint64(i * IOVEC_BYTES, data + BigInt(i * slotBytes), true);
       vectors.setBigUint64(i * IOVEC_BYTES + 8, BigInt(slotBytes), true);
       const at = i * MMSGHDR_BYTES;
-      this.#headersView.setBigUint64(at, names + BigInt(i * ADDRESS_BYTES), true);
+      this.#headersView.setBigUint64(at, names + BigInt(i * SOCKADDR_BYTES), true);
       this.#headersView.setBigUint64(at + 16, iov + BigInt(i * IOVEC_BYTES), true);
       this.#headersView.setBigUint64(at + 24, 1n, true);
     }
@@ -95,19 +90,21 @@ export class ReceiveBatch {
    */
   receive(fd: number, flags: number): number {
     const view = this.#headersView;
-    for (let i = 0; i < this.slots; i++) view.setUint32(i * MMSGHDR_BYTES + 8, ADDRESS_BYTES, true);
+    for (let i = 0; i < this.slots; i++) {
+      view.setUint32(i * MMSGHDR_BYTES + 8, SOCKADDR_BYTES, true);
+    }
     return this.#libc.recvmmsg(fd, this.#headers, this.slots, flags, null);
   }
 
   /** The bytes of slot `i`, as received (a view, valid until the next `receive`). */
   bytes(i: number): Uint8Array {
-    const length = this.#headersView.getUint32(i * MMSGHDR_BYTES + 56, true);
+    const length = this.#headersView.getUint32(i * MMSGHDR_BYTES + LENGTH_OFFSET, true);
     const at = i * this.slotBytes;
     return this.#data.subarray(at, at + length);
   }
 
   /** The sockaddr of slot `i`'s sender (a view). */
   sender(i: number): Uint8Array {
-    return this.#names.subarray(i * ADDRESS_BYTES, (i + 1) * ADDRESS_BYTES);
+    return this.#names.subarray(i * SOCKADDR_BYTES, (i + 1) * SOCKADDR_BYTES);
   }
 }

@@ -21,6 +21,7 @@ import {
   SOCK_CLOEXEC,
   SOCK_DGRAM,
   SOCK_NONBLOCK,
+  SOCKADDR_BYTES,
   writeSockaddr,
 } from "./_libc.ts";
 import type { Libc } from "./_libc.ts";
@@ -34,8 +35,6 @@ import type { DatagramSocket } from "./drive.ts";
 export const MAX_BUSY_POLL_US = 10_000;
 /** Tries of a send the kernel had no room for (EAGAIN), a yield apart. */
 const SEND_RETRIES = 1000;
-/** A sockaddr_in6 is the largest address kept. */
-const ADDRESS_BYTES = 28;
 /** Receives in a row that found a datagram waiting, after which receives are batched. */
 const BURST = 2;
 /** One segmented sender per libc (sends are synchronous: its scratch buffer is shared). */
@@ -67,8 +66,8 @@ export class LibcUdpSocket {
   readonly addr: Deno.NetAddr;
   readonly #reactor: LibcReactor;
   readonly #fd: number;
-  readonly #to = new Uint8Array(ADDRESS_BYTES);
-  readonly #from = new Uint8Array(ADDRESS_BYTES);
+  readonly #to = new Uint8Array(SOCKADDR_BYTES);
+  readonly #from = new Uint8Array(SOCKADDR_BYTES);
   readonly #fromLength = new Uint8Array(4);
   readonly #fromLengthView = new DataView(this.#fromLength.buffer);
   /** The address in `#to` (a transfer sends to one peer: parsed once). */
@@ -77,7 +76,7 @@ export class LibcUdpSocket {
   #toLength = 0;
   /** The last sender, and its sockaddr bytes (a transfer hears from one peer). */
   #lastFrom: Deno.NetAddr | undefined;
-  readonly #lastFromBytes = new Uint8Array(ADDRESS_BYTES);
+  readonly #lastFromBytes = new Uint8Array(SOCKADDR_BYTES);
   /** Receives in a row that found a datagram waiting (0 after a wait). */
   #streak = 0;
   /** Slots of batched receives, made on the first; datagrams `#taken` of `#queued` handed out. */
@@ -102,7 +101,7 @@ export class LibcUdpSocket {
         const code = errno();
         throw errorFor(`bind(${bind.hostname}:${bind.port ?? 0})`, code);
       }
-      this.#fromLengthView.setUint32(0, ADDRESS_BYTES, true);
+      this.#fromLengthView.setUint32(0, SOCKADDR_BYTES, true);
       if (libc.getsockname(fd, this.#from, this.#fromLength) !== 0) {
         const code = errno();
         throw errorFor("getsockname()", code);
@@ -255,7 +254,7 @@ export class LibcUdpSocket {
         return this.#nextOfBatch(buffer);
       }
     } else {
-      this.#fromLengthView.setUint32(0, ADDRESS_BYTES, true);
+      this.#fromLengthView.setUint32(0, SOCKADDR_BYTES, true);
       const size = BigInt(buffer.length);
       const n = Number(
         libc.recvfrom(this.#fd, buffer, size, MSG_DONTWAIT, this.#from, this.#fromLength),
@@ -286,7 +285,7 @@ export class LibcUdpSocket {
     const from = this.#from;
     const last = this.#lastFromBytes;
     let same = this.#lastFrom !== undefined;
-    for (let i = 0; same && i < ADDRESS_BYTES; i++) same = from[i] === last[i];
+    for (let i = 0; same && i < SOCKADDR_BYTES; i++) same = from[i] === last[i];
     if (same) return this.#lastFrom!;
     last.set(from);
     return this.#lastFrom = Object.freeze(readSockaddr(from));
