@@ -1,8 +1,9 @@
 /**
  * A UDP socket driven straight through libc with Deno's FFI (Linux), for busy polling. A
  * receive first asks the kernel without blocking; only when nothing is queued it waits in
- * its {@linkcode LibcReactor} (which may spin briefly before it sleeps). Sends are one
- * synchronous `sendto(2)`: no asynchronous op per datagram.
+ * its {@linkcode LibcReactor} (which may spin briefly before it sleeps); a burst is taken with
+ * one `recvmmsg(2)`. Sends are synchronous: one `sendto(2)` each, or one segmented
+ * `sendmsg(2)` for a run (`sendMany`): no asynchronous op per datagram.
  *
  * It has the shape the driver uses of a `Deno.DatagramConn` (`addr`, `receive`, `send`,
  * `close`). One receive at a time. Needs `--allow-ffi`.
@@ -83,9 +84,11 @@ export class LibcUdpSocket {
   #batch: ReceiveBatch | undefined;
   #queued = 0;
   #taken = 0;
-  /** Whether runs of datagrams go out segmented (until the kernel refuses it once). */
-  #segmenting = true;
-  #segmentingChecked = false;
+  /**
+   * Whether runs of datagrams go out segmented: undefined until the kernel is asked (on the
+   * first `sendMany`), false after it refused once.
+   */
+  #segmenting: boolean | undefined;
 
   /** Opens and binds the socket; throws AddrInUse, a TypeError for a bad address, etc. */
   constructor(reactor: LibcReactor, bind: LibcBind) {
@@ -129,15 +132,13 @@ export class LibcUdpSocket {
   /**
    * Sends `datagrams` to `to`, in order and synchronously: the first with `sendto(2)`, then
    * runs of one size with one segmented `sendmsg(2)` each (`_libc_gso.ts`), the rest one
-   * `sendto(2)` each. Throws as
-   * `send` does; what came before the failure went out.
+   * `sendto(2)` each. Throws as `send` does; what came before the failure went out.
    */
   sendMany(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void {
     this.#check();
     this.#target(to);
     // An old kernel would send a run as one datagram: ask it once.
-    this.#segmenting &&= this.#segmentingChecked || kernelSegments(this.#reactor.libc, this.#fd);
-    this.#segmentingChecked = true;
+    this.#segmenting ??= kernelSegments(this.#reactor.libc, this.#fd);
     for (let i = 0; i < datagrams.length;) {
       // The first one goes alone: the receiver can start on it while the rest are laid out
       // (on two vCPUs that overlap is worth more than the one system call it costs).
@@ -160,28 +161,28 @@ export class LibcUdpSocket {
     this.#toPort = to.port;
   }
 
-  /** One sendto(2) to the current destination; a full send buffer is retried briefly. */
+  /**
+   * One sendto(2) to the current destination; a full send buffer (EAGAIN) is retried up to
+   * SEND_RETRIES times, a yield apart (Deno's socket would wait too), rather than dropping the
+   * datagram at once; after that it counts as lost. A loop of its own, not a shared helper:
+   * this runs per datagram and must not make closures.
+   */
   #sendOne(bytes: Uint8Array, to: Deno.NetAddr): number {
-    const length = this.#toLength;
     const { libc, errno } = this.#reactor;
     const size = BigInt(bytes.length);
-    let sent = Number(libc.sendto(this.#fd, bytes, size, 0, this.#to, length));
-    // A full send buffer: give the kernel a moment (Deno's socket would wait too) rather
-    // than drop the datagram at once; after that it counts as lost.
+    let sent = Number(libc.sendto(this.#fd, bytes, size, 0, this.#to, this.#toLength));
     for (let tries = 0; sent < 0 && errno() === EAGAIN && tries < SEND_RETRIES; tries++) {
       libc.sched_yield();
-      sent = Number(libc.sendto(this.#fd, bytes, size, 0, this.#to, length));
+      sent = Number(libc.sendto(this.#fd, bytes, size, 0, this.#to, this.#toLength));
     }
-    if (sent < 0) {
-      const code = errno();
-      throw errorFor(`sendto(${to.hostname}:${to.port})`, code);
-    }
+    if (sent < 0) throw errorFor(`sendto(${to.hostname}:${to.port})`, errno());
     return sent;
   }
 
   /**
-   * One segmented send of `datagrams[start..end)`; false when the kernel refuses segmentation
-   * here (then this socket stops trying, and the caller sends them one by one).
+   * One segmented send of `datagrams[start..end)`, retried on EAGAIN as `#sendOne` does; false
+   * when the kernel refuses segmentation here (then this socket stops trying, and the caller
+   * sends them one by one).
    */
   #sendRun(datagrams: readonly Uint8Array[], start: number, end: number, to: Deno.NetAddr) {
     const { libc } = this.#reactor;
@@ -189,12 +190,11 @@ export class LibcUdpSocket {
     if (!sender) {
       segmentedSenders.set(libc, sender = new SegmentedSender(libc, this.#reactor.errno));
     }
-    const send = () => sender.send(this.#fd, this.#to, this.#toLength, datagrams, start, end);
-    let result = send();
+    let result = sender.send(this.#fd, this.#to, this.#toLength, datagrams, start, end);
     for (let tries = 0; result.kind === "failed" && result.errno === EAGAIN; tries++) {
       if (tries === SEND_RETRIES) break;
       libc.sched_yield();
-      result = send();
+      result = sender.send(this.#fd, this.#to, this.#toLength, datagrams, start, end);
     }
     if (result.kind === "sent") return true;
     if (result.kind === "refused") {
