@@ -181,13 +181,7 @@ export class LibcReactor {
   spinAlone(fd: number, owner: object, attempt: () => boolean): boolean {
     if (this.#spinMs <= 0 || this.#members.size !== 1 || !this.has(fd, owner)) return false;
     if (this.#waiters.size > 0 || !this.#mayHold()) return false;
-    this.#spins++;
-    const until = this.#spinUntil();
-    do {
-      this.libc.sched_yield();
-      if (attempt()) return true;
-    } while (performance.now() < until);
-    return false;
+    return this.#spin(attempt);
   }
 
   /**
@@ -211,7 +205,7 @@ export class LibcReactor {
     if (
       !spun && this.#spinMs > 0 && this.#waiters.size === this.#members.size && this.#mayHold()
     ) {
-      this.#spin();
+      this.#spin(this.#readyInSet);
     }
     if (this.#waiters.size > 0) this.#blocking ??= this.#block();
     return ready;
@@ -220,9 +214,9 @@ export class LibcReactor {
   /**
    * Whether a socket may hand out a datagram it found already queued without letting the event
    * loop turn first. The same clock as spins, a longer budget (a turn costs about a millisecond
-   * of timer latency here): false once the loop has gone {@linkcode MAX_QUEUED_HOLD_MS}
-   * without a turn (a peer that keeps the queue full would otherwise
-   * hold it for as long as it sends); then the socket awaits {@linkcode LibcReactor.turn}.
+   * of timer latency here): false once the loop has gone {@linkcode MAX_QUEUED_HOLD_MS} without
+   * a turn (a peer that keeps the queue full would otherwise hold it for as long as it sends);
+   * then the socket awaits {@linkcode LibcReactor.turn}.
    */
   mayHold(): boolean {
     return this.#mayHold(MAX_QUEUED_HOLD_MS);
@@ -241,9 +235,10 @@ export class LibcReactor {
   }
 
   /**
-   * Whether a spin may hold the event loop: the first spin since the loop last turned starts
-   * the clock (and a zero-delay timer that stops it when the loop turns); spins may follow for
-   * {@linkcode MAX_HOLD_MS}, then waits sleep until the loop has turned.
+   * Whether the event loop may be held on: the first hold since the loop last turned starts
+   * the clock (and a zero-delay timer that stops it when the loop turns); holds may follow for
+   * `limitMs` ({@linkcode MAX_HOLD_MS} for spins), then spins give way to sleeps and queued
+   * datagrams to {@linkcode LibcReactor.turn} until the loop has turned.
    */
   #mayHold(limitMs = MAX_HOLD_MS): boolean {
     if (this.#turnTimer === undefined) {
@@ -254,21 +249,26 @@ export class LibcReactor {
     return performance.now() - this.#holdingSince < limitMs;
   }
 
-  /** When a spin starting now ends: after `busyPollUs`, and never past the hold budget. */
-  #spinUntil(): number {
-    return Math.min(performance.now() + this.#spinMs, this.#holdingSince + MAX_HOLD_MS);
+  /**
+   * Tries `attempt`, yielding the CPU between tries, until it succeeds or `busyPollUs` is over
+   * (never past the hold budget). The caller has just found nothing: it yields first.
+   */
+  #spin(attempt: () => boolean): boolean {
+    this.#spins++;
+    const until = Math.min(performance.now() + this.#spinMs, this.#holdingSince + MAX_HOLD_MS);
+    do {
+      this.libc.sched_yield();
+      if (attempt()) return true;
+    } while (performance.now() < until);
+    return false;
   }
 
-  /** Asks epoll without blocking until something is ready or the spin time is over. */
-  #spin(): void {
-    this.#spins++;
-    const until = this.#spinUntil();
-    do {
-      const n = this.libc.epoll_wait(this.#epoll, this.#spinEvents, MAX_EVENTS, 0);
-      if (n > 0) return this.#dispatch(this.#spinEvents, n);
-      this.libc.sched_yield();
-    } while (performance.now() < until);
-  }
+  /** Asks epoll without blocking; wakes the sockets that are ready, if any. */
+  readonly #readyInSet = (): boolean => {
+    const n = this.libc.epoll_wait(this.#epoll, this.#spinEvents, MAX_EVENTS, 0);
+    if (n > 0) this.#dispatch(this.#spinEvents, n);
+    return n > 0;
+  };
 
   /** Blocks in epoll_wait on a helper thread while anything waits. */
   async #block(): Promise<void> {
