@@ -86,6 +86,15 @@ function toTftpError(error: unknown): TftpError {
   });
 }
 
+/**
+ * A send can fail (ICMP unreachable reported on the socket, no route): for UDP that is a lost
+ * datagram and the retransmit timer deals with it. Not being allowed to send, or a closed
+ * socket, is no loss: it ends the transfer (rethrown), except in the final flush.
+ */
+function sendFailed(error: unknown, final: boolean): void {
+  if (!final && isLocalFault(error)) throw error;
+}
+
 function samePeer(a: Peer, b: Peer): boolean {
   return a.port === b.port && a.hostname === b.hostname;
 }
@@ -233,10 +242,7 @@ export async function driveTransfer(
       try {
         await conn.send(t.bytes, { transport: "udp", hostname: t.to.hostname, port: t.to.port });
       } catch (error) {
-        // A send can fail (ICMP unreachable reported on the socket, no route): for UDP that
-        // is a lost datagram and the retransmit timer deals with it. Not being allowed to
-        // send, or a closed socket, is no loss: it ends the transfer.
-        if (!final && isLocalFault(error)) throw error;
+        sendFailed(error, final);
       }
     }
     if (batch.length > 0) sendBatch(final);
@@ -249,8 +255,7 @@ export async function driveTransfer(
     try {
       conn.sendMany!(batch, { transport: "udp", hostname: to.hostname, port: to.port });
     } catch (error) {
-      // As for one datagram: the rest of the batch is lost, unless the socket may not send.
-      if (!final && isLocalFault(error)) throw error;
+      sendFailed(error, final); // the rest of the batch is lost
     } finally {
       batch.length = 0;
     }
