@@ -204,9 +204,9 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     void reactor?.close();
     throw error;
   }
-  // libc binds IP literals only: its transfer sockets take the address the listener resolved.
-  const transferHost = reactor ? (listener.addr as Deno.NetAddr).hostname : hostname;
   const addr = listener.addr as Deno.NetAddr;
+  // libc binds IP literals only: its transfer sockets take the address the listener resolved.
+  const transferHost = reactor ? addr.hostname : hostname;
   /** Aborted when the server stops taking requests. */
   const closing = new AbortController();
   /** Aborted when running transfers must end (at once, or after the grace period). */
