@@ -17,6 +17,7 @@ import { TftpAbortError, TftpError } from "../tftp/errors.ts";
 import { OPCODE } from "../tftp/packet/constants.ts";
 import type { Peer, TransferEvent, TransferMachine } from "../tftp/engine/types.ts";
 import { monotonicNow } from "./clock.ts";
+import { Deadline, deadlines } from "./_deadlines.ts";
 
 /** Hooks the driver calls. */
 export interface DriveHooks {
@@ -54,16 +55,22 @@ export type DatagramSocket = Pick<Deno.DatagramConn, "addr" | "send" | "receive"
   sendMany?(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void;
 };
 
-type Wake =
-  | { kind: "datagram"; bytes: Uint8Array; from: Peer }
-  | { kind: "closed"; error: unknown }
-  | { kind: "timer" }
-  | { kind: "interrupt" }
-  | { kind: "settled" };
+/** What a receive gives: the socket's own result (no object of ours per datagram), or why not. */
+type Received = [Uint8Array, Deno.Addr] | Closed;
+/** The receive failed (the socket was closed, or an ICMP report). */
+class Closed {
+  constructor(readonly error: unknown) {}
+}
+/** What ended a wait: a receive, or one of the markers. */
+type Wake = Received | Marker;
+class Marker {
+  constructor(readonly kind: "timer" | "interrupt" | "settled") {}
+}
 
-const TIMER: Wake = { kind: "timer" };
-const INTERRUPT: Wake = { kind: "interrupt" };
-const SETTLED: Wake = { kind: "settled" };
+const TIMER = new Marker("timer");
+const INTERRUPT = new Marker("interrupt");
+const SETTLED = new Marker("settled");
+const receiveFailed = (error: unknown): Closed => new Closed(error);
 /** A timer this many milliseconds past its deadline shows a busy event loop. */
 const LATE_TIMER_MS = 2;
 /** setTimeout treats longer delays as 0. */
@@ -146,7 +153,7 @@ export async function driveTransfer(
     if (buffer.length !== bytes) buffer = new Uint8Array(bytes);
     return buffer;
   };
-  let pending: Promise<Wake> | undefined;
+  let pending: Promise<Received> | undefined;
   let aborted = signal?.aborted ?? false;
   let stalled = false;
   /** Settles the wait in progress, if any. */
@@ -213,6 +220,17 @@ export async function driveTransfer(
     } catch { /* a tracing hook must not end the transfer */ }
   };
 
+  /** The address of the last peer sent to, as `send` takes it (a transfer has one peer). */
+  let sendPeer: Peer | undefined;
+  let sendAddr: Deno.NetAddr | undefined;
+  const addrOf = (to: Peer): Deno.NetAddr => {
+    if (to !== sendPeer) {
+      sendAddr = { transport: "udp", hostname: to.hostname, port: to.port };
+      sendPeer = to;
+    }
+    return sendAddr!;
+  };
+
   /**
    * Events, then datagrams. `final`: the machine was just aborted; report its events, send
    * only its ERROR (not, say, the ACK of data a stalled sink never stored), never throw.
@@ -240,7 +258,7 @@ export async function driveTransfer(
         continue;
       }
       try {
-        await conn.send(t.bytes, { transport: "udp", hostname: t.to.hostname, port: t.to.port });
+        await conn.send(t.bytes, addrOf(t.to));
       } catch (error) {
         sendFailed(error, final);
       }
@@ -253,7 +271,7 @@ export async function driveTransfer(
   const sendBatch = (final: boolean) => {
     const to = batchTo!;
     try {
-      conn.sendMany!(batch, { transport: "udp", hostname: to.hostname, port: to.port });
+      conn.sendMany!(batch, addrOf(to));
     } catch (error) {
       sendFailed(error, final); // the rest of the batch is lost
     } finally {
@@ -261,32 +279,15 @@ export async function driveTransfer(
     }
   };
 
-  // One lazy deadline timer: while it is due no later than the machine's deadline it stays
-  // armed (a lock-step transfer moves its deadline on with every ACK; re-arming per packet
-  // would cost a timer op each). When it fires early, the machine sees no timeout yet and
-  // the loop arms it again for the rest.
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let timerDue = Infinity;
+  // The machine's deadline, in the process's one deadline queue: moving it (a lock-step
+  // transfer does with every ACK) costs no timer op and no allocation.
   /** True while the loop waits for a datagram or the deadline (not while a hook runs). */
   let waiting = false;
-  const onTimer = () => {
-    timer = undefined;
-    timerDue = Infinity;
+  const timer = new Deadline(() => {
     // During a hook's wait `wake` settles that wait: a timer must never end it. The loop
-    // re-arms the timer (due at once) when it next waits.
+    // sets the deadline again (due at once) when it next waits.
     if (waiting) wake?.(TIMER);
-  };
-  const armTimer = (deadline: number) => {
-    if (timer !== undefined && timerDue <= deadline) return;
-    clearTimeout(timer);
-    timerDue = deadline;
-    timer = setTimeout(onTimer, Math.max(0, deadline - monotonicNow()));
-  };
-  const disarmTimer = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    timerDue = Infinity;
-  };
+  });
   try {
     // Cancelled before it began: nothing goes out, not even the request.
     if (aborted) throw CANCELLED;
@@ -299,42 +300,39 @@ export async function driveTransfer(
       if (machine.isClosed) break;
       if (aborted) throw CANCELLED;
       const deadline = machine.pollTimeout();
-      const receiving = pending ??= conn.receive(receiveBuffer()).then(
-        ([bytes, addr]): Wake => ({ kind: "datagram", bytes, from: addr as Deno.NetAddr }),
-        (error): Wake => ({ kind: "closed", error }),
-      );
+      const receiving = pending ??= conn.receive(receiveBuffer()).catch(receiveFailed);
       waiting = true;
+      deadlines.set(timer, deadline ?? Infinity);
       let woke = await new Promise<Wake>((resolve) => {
         wake = resolve;
         receiving.then(resolve);
-        if (deadline !== undefined) armTimer(deadline);
       });
       wake = undefined;
-      if (woke.kind === "timer" && monotonicNow() - deadline! >= LATE_TIMER_MS) {
+      if (woke === TIMER && monotonicNow() - deadline! >= LATE_TIMER_MS) {
         // Timers run before the socket is polled: on a busy event loop an answer that came
         // in before the deadline would lose to it and count as a timeout, and the machine
         // would retransmit for nothing. A late timer first gives the socket one turn.
+        deadlines.set(timer, 0);
         woke = await new Promise<Wake>((resolve) => {
           wake = resolve;
           receiving.then(resolve);
-          disarmTimer();
-          armTimer(0);
         });
         wake = undefined;
-        if (woke.kind !== "timer") disarmTimer();
+        if (woke !== TIMER) deadlines.clear(timer);
       }
       waiting = false;
-      if (woke.kind === "datagram") {
+      if (Array.isArray(woke)) {
         pending = undefined;
-        const from = { hostname: woke.from.hostname, port: woke.from.port };
-        see("recv", from, woke.bytes);
-        machine.handleDatagram(monotonicNow(), from, woke.bytes);
-      } else if (woke.kind === "closed") {
+        // The socket's address object as it is: the machine copies a peer it keeps.
+        const [bytes, from] = woke as [Uint8Array, Deno.NetAddr];
+        see("recv", from, bytes);
+        machine.handleDatagram(monotonicNow(), from, bytes);
+      } else if (woke instanceof Closed) {
         pending = undefined;
         // An ICMP report about an earlier send: the datagram was lost, receive again.
         if (isIcmpReport(woke.error)) continue;
         throw woke.error;
-      } else if (woke.kind === "timer") {
+      } else if (woke === TIMER) {
         machine.handleTimeout(monotonicNow());
       }
       await flush();
@@ -350,7 +348,7 @@ export async function driveTransfer(
     if (error !== CANCELLED) throw error;
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    clearTimeout(timer);
+    deadlines.clear(timer);
     clearTimeout(watchdog);
     wake = undefined;
     // A receive may stay in flight: the caller closes the socket, which settles it.

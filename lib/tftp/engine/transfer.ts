@@ -124,9 +124,9 @@ export abstract class Transfer implements TransferMachine {
     return this.#peer;
   }
 
-  /** Pins the peer's TID. */
+  /** Pins the peer's TID (a copy: the caller's object may carry more, or be reused). */
   protected pin(from: Peer): void {
-    this.#peer = from;
+    this.#peer = { hostname: from.hostname, port: from.port };
   }
 
   /** True while a client waits for the server's first answer. */
