@@ -18,6 +18,7 @@ import {
   startOurServerProcess,
   startTftpdHpa,
 } from "../integration/_peers.ts";
+import { taskV8Flags } from "../integration/_task_flags.ts";
 import { within } from "../lib/udp/_wait.ts";
 import type { Comparison } from "./_stats.ts";
 
@@ -421,7 +422,8 @@ export function clientCommand(
     return {
       cmd: Deno.execPath(),
       args: [
-        ...["run", "--allow-all", "--config", repo("deno.json"), repo("scripts/tftp.ts")],
+        ...["run", ...taskV8Flags("tftp.ts"), "--allow-all", "--config", repo("deno.json")],
+        repo("scripts/tftp.ts"),
         ...["get", `tftp://127.0.0.1:${port}/${remote}`, local, "-q", "--json"],
         ...["--blksize", String(blksize), "--windowsize", String(windowsize)],
         ...(client === "ours-busy" ? ["--busy-poll", "50"] : []),

@@ -23,6 +23,7 @@
 import { Prng } from "../lib/sim/prng.ts";
 import { checkedGet } from "./_checked_get.ts";
 import { ScriptProcess } from "../integration/_script_process.ts";
+import { taskV8Flags } from "../integration/_task_flags.ts";
 import { parseOptions, rejectExtraOperands, UsageError } from "../scripts/_cli_args.ts";
 import { out, reportFailure } from "../scripts/_cli.ts";
 
@@ -44,6 +45,9 @@ import {
 } from "./_proc.ts";
 import { ProcSampler } from "./_proc_sampler.ts";
 
+/** The server's V8 flags as `deno task tftp` passes them (without `--v8-flags=`). */
+const TASK_V8_FLAGS = taskV8Flags("tftp.ts").map((f) => f.slice("--v8-flags=".length)).join(",");
+
 const USAGE = `Usage: deno run --allow-all bench/concurrency.ts [options]
 
   --clients N[,N...]  Concurrent downloads per run, one run each (default 1000)
@@ -52,8 +56,9 @@ const USAGE = `Usage: deno run --allow-all bench/concurrency.ts [options]
   --windowsize N      Window size asked for (default 4)
   --retries N         Timeouts in a row before a transfer fails, client and server (default 5)
   --give-up S         ...and seconds without hearing from the peer, both sides (default 5)
-  --server-v8-flags=F V8 flags for the server process (with "="), e.g.
+  --server-v8-flags=F V8 flags for the server process (with "="; empty for none), e.g.
                       --server-v8-flags=--heap-growing-percent=30,--max-semi-space-size=2
+                      (default: those of the tftp task in deno.json, as users run it)
   --json FILE         Also write the results as JSON to FILE`;
 
 interface TransferOptions {
@@ -255,7 +260,7 @@ async function main(args: string[]): Promise<number> {
     windowsize: { type: "string", default: "4" },
     retries: { type: "string", default: "5" },
     "give-up": { type: "string", default: "5" },
-    "server-v8-flags": { type: "string", default: "" },
+    "server-v8-flags": { type: "string", default: TASK_V8_FLAGS },
     json: { type: "string" },
     help: { type: "boolean", short: "h" },
   });

@@ -8,6 +8,7 @@
 import { basename, join } from "node:path";
 import { tftpGetBytes, TftpRemoteError } from "../mod.ts";
 import { delay, within } from "../lib/udp/_wait.ts";
+import { taskV8Flags } from "./_task_flags.ts";
 
 /** Where `.ci/run` unpacks packages that cannot be installed beside others (atftpd). */
 export function peersDir(): string {
@@ -417,6 +418,7 @@ export async function startOurServerProcess(
     cmd: Deno.execPath(),
     args: [
       "run",
+      ...taskV8Flags("tftp.ts"),
       "--allow-all",
       "--config",
       repoFile("deno.json"),
@@ -608,6 +610,7 @@ export function spawnOurCli(netns: Netns, args: readonly string[]): PeerProcess 
 function ourCliArgs(args: readonly string[]): string[] {
   return [
     "run",
+    ...taskV8Flags("tftp.ts"),
     "--allow-all",
     "--config",
     repoFile("deno.json"),

@@ -9,6 +9,7 @@
 
 import { join } from "node:path";
 import { CHILD_ENV, waitUntil, within } from "./_fixture.ts";
+import { taskV8Flags } from "./_task_flags.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 
@@ -31,7 +32,10 @@ export interface ScriptProcessOptions {
    * @default {[]}
    */
   prefix?: readonly string[];
-  /** Flags for `deno run` itself, e.g. `["--v8-flags=--max-semi-space-size=2"]`. @default {[]} */
+  /**
+   * Flags for `deno run` itself, e.g. `["--v8-flags=--max-semi-space-size=2"]`.
+   * @default {taskV8Flags(script)} (the child runs as `deno task` would run it)
+   */
   runFlags?: readonly string[];
 }
 
@@ -67,7 +71,7 @@ export class ScriptProcess implements AsyncDisposable {
     const deno = [
       Deno.execPath(),
       "run",
-      ...(options.runFlags ?? []),
+      ...(options.runFlags ?? taskV8Flags(script)),
       "--allow-all",
       "--config",
       join(REPO, "deno.json"),

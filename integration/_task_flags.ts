@@ -1,0 +1,28 @@
+/**
+ * The V8 flags a `deno.json` task gives a script, for children that run our scripts the way a
+ * user's `deno task` would. No side effects on import: unit tests import this without
+ * permissions.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+const REPO = new URL("..", import.meta.url).pathname;
+
+/**
+ * The `--v8-flags=...` of the `deno.json` task that runs `scripts/<script>`, if any: children
+ * run with the same V8 settings as a user's `deno task` (the `tftp` task sizes the garbage
+ * collector for a server with many transfers).
+ *
+ * @example
+ * ```ts ignore
+ * taskV8Flags("tftp.ts"); // ["--v8-flags=--max-semi-space-size=4,..."]
+ * ```
+ */
+export function taskV8Flags(script: string): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json")));
+  const tasks = Object.values(config.tasks ?? {}) as string[];
+  const task = tasks.find((command) => command.split(/\s+/).includes(`scripts/${script}`));
+  return task?.split(/\s+/).filter((word) => word.startsWith("--v8-flags=")) ?? [];
+}
