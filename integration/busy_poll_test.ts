@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { type ClientOptions, serveTftp, tftpGet, tftpGetBytes, tftpPut } from "../mod.ts";
 import { startOurServerProcess } from "./_peers.ts";
 import { sha256Hex } from "../lib/bytes.ts";
-import { LibcUdpSocket } from "../lib/udp/_libc_udp.ts";
+import { batchPoolOf, LibcUdpSocket } from "../lib/udp/_libc_udp.ts";
 import { LibcReactor } from "../lib/udp/_libc_reactor.ts";
 import { kernelSegments, SegmentedSender } from "../lib/udp/_libc_gso.ts";
 import { openLibc } from "../lib/udp/_libc.ts";
@@ -370,6 +370,51 @@ Deno.test("libc: kernelSegments asks the kernel: yes for a UDP socket here, no f
     libc.close(udp);
     libc.close(tcp);
     library.close();
+  }
+});
+
+Deno.test("libc sockets: a batch is lent only while a burst is handed out, then serves the next socket", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  const receives = ReceiveBatch.prototype.receive;
+  const used = new Set<ReceiveBatch>();
+  ReceiveBatch.prototype.receive = function (this: ReceiveBatch, ...args) {
+    used.add(this);
+    return receives.apply(this, args);
+  };
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const sockets = Array.from(
+    { length: 3 },
+    () => new LibcUdpSocket(reactor, { hostname: "127.0.0.1" }),
+  );
+  const pool = batchPoolOf(reactor.libc);
+  try {
+    assert.equal(pool.freeCount, 0);
+    for (const [s, socket] of sockets.entries()) {
+      for (let i = 0; i < 5; i++) await peer.send(content(100, 10 * s + i), socket.addr);
+      // Two one by one, then a batch of three: held while two of them are still to come.
+      for (let i = 0; i < 3; i++) {
+        const [got] = await within(socket.receive(new Uint8Array(1473)), 1000, `receive ${i}`);
+        assert.deepEqual(got, content(100, 10 * s + i));
+      }
+      assert.equal(pool.freeCount, 0, `socket ${s}: holds the batch mid-burst`);
+      for (let i = 3; i < 5; i++) {
+        const [got] = await within(socket.receive(new Uint8Array(1473)), 1000, `receive ${i}`);
+        assert.deepEqual(got, content(100, 10 * s + i));
+      }
+      assert.equal(pool.freeCount, 1, `socket ${s}: gave it back after the last`);
+    }
+    assert.equal(used.size, 1, "the three sockets used one batch in turn");
+    // Closed with a burst half handed out: the batch goes back too.
+    for (let i = 0; i < 5; i++) await peer.send(content(100, i), sockets[0].addr);
+    for (let i = 0; i < 3; i++) await within(sockets[0].receive(new Uint8Array(1473)), 1000, "r");
+    assert.equal(pool.freeCount, 0);
+    sockets[0].close();
+    assert.equal(pool.freeCount, 1);
+  } finally {
+    ReceiveBatch.prototype.receive = receives;
+    peer.close();
+    for (const socket of sockets) socket.close();
+    await reactor.close();
   }
 });
 

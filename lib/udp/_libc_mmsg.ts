@@ -108,3 +108,47 @@ export class ReceiveBatch {
     return this.#names.subarray(i * SOCKADDR_BYTES, (i + 1) * SOCKADDR_BYTES);
   }
 }
+
+/** Free batches a pool keeps per slot size; more are dropped for the collector. */
+const MAX_FREE = 4;
+
+/**
+ * Batches lent to the sockets of one libc: a socket holds one only while it has datagrams of
+ * a burst left to hand out, so a thousand sockets that each saw a burst once do not keep
+ * 64 KiB of slots apiece (they did: 64 MB under 1000 concurrent transfers).
+ *
+ * @example
+ * ```ts ignore
+ * const pool = new BatchPool(libc);
+ * const batch = pool.take(1473);
+ * pool.give(batch);
+ * ```
+ */
+export class BatchPool {
+  readonly #libc: Libc;
+  readonly #free = new Map<number, ReceiveBatch[]>();
+
+  /** A pool for sockets of `libc`. */
+  constructor(libc: Libc) {
+    this.#libc = libc;
+  }
+
+  /** A batch with slots of `slotBytes`: a free one, else a new one. */
+  take(slotBytes: number): ReceiveBatch {
+    return this.#free.get(slotBytes)?.pop() ?? new ReceiveBatch(this.#libc, slotBytes);
+  }
+
+  /** Returns a batch whose datagrams were all handed out. */
+  give(batch: ReceiveBatch): void {
+    let free = this.#free.get(batch.slotBytes);
+    if (!free) this.#free.set(batch.slotBytes, free = []);
+    if (free.length < MAX_FREE) free.push(batch);
+  }
+
+  /** Free batches kept now (all sizes). */
+  get freeCount(): number {
+    let n = 0;
+    for (const free of this.#free.values()) n += free.length;
+    return n;
+  }
+}

@@ -27,7 +27,7 @@ import {
 } from "./_libc.ts";
 import type { Libc } from "./_libc.ts";
 import { kernelSegments, SegmentedSender, segmentRun } from "./_libc_gso.ts";
-import { batchSlots, ReceiveBatch } from "./_libc_mmsg.ts";
+import { BatchPool, batchSlots, type ReceiveBatch } from "./_libc_mmsg.ts";
 import type { LibcReactor } from "./_libc_reactor.ts";
 import { bindInRange, openUdpSocket } from "./socket.ts";
 import type { DatagramSocket } from "./drive.ts";
@@ -40,6 +40,15 @@ const SEND_RETRIES = 1000;
 const BURST = 2;
 /** One segmented sender per libc (sends are synchronous: its scratch buffer is shared). */
 const segmentedSenders = new WeakMap<Libc, SegmentedSender>();
+/** The receive batches lent to the sockets of one libc. */
+const batchPools = new WeakMap<Libc, BatchPool>();
+
+/** The batch pool of `libc`'s sockets. */
+export function batchPoolOf(libc: Libc): BatchPool {
+  let pool = batchPools.get(libc);
+  if (!pool) batchPools.set(libc, pool = new BatchPool(libc));
+  return pool;
+}
 
 /** Where a {@linkcode LibcUdpSocket} binds. */
 export interface LibcBind {
@@ -80,7 +89,10 @@ export class LibcUdpSocket {
   readonly #lastFromBytes = new Uint8Array(SOCKADDR_BYTES);
   /** Receives in a row that found a datagram waiting (0 after a wait). */
   #streak = 0;
-  /** Slots of batched receives, made on the first; datagrams `#taken` of `#queued` handed out. */
+  /**
+   * The batch lent by the pool while a burst is being handed out (`#taken` of `#queued`);
+   * undefined otherwise.
+   */
   #batch: ReceiveBatch | undefined;
   #queued = 0;
   #taken = 0;
@@ -243,16 +255,19 @@ export class LibcUdpSocket {
     const { libc, errno } = this.#reactor;
     const batched = this.#streak >= BURST && batchSlots(buffer.length) > 1;
     if (batched) {
-      let batch = this.#batch;
-      if (batch?.slotBytes !== buffer.length) {
-        batch = this.#batch = new ReceiveBatch(libc, buffer.length);
-      }
+      const pool = batchPoolOf(libc);
+      const batch = pool.take(buffer.length);
       const n = batch.receive(this.#fd, MSG_DONTWAIT);
       if (n > 0) {
+        this.#batch = batch;
         this.#queued = n;
         this.#taken = 0;
         return this.#nextOfBatch(buffer);
       }
+      const code = errno(); // before anything else can change it
+      pool.give(batch);
+      if (code === EAGAIN || code === EINTR) return undefined;
+      throw errorFor("recvmmsg()", code);
     } else {
       this.#fromLengthView.setUint32(0, SOCKADDR_BYTES, true);
       const size = BigInt(buffer.length);
@@ -266,7 +281,7 @@ export class LibcUdpSocket {
     }
     const code = errno();
     if (code === EAGAIN || code === EINTR) return undefined;
-    throw errorFor(batched ? "recvmmsg()" : "recvfrom()", code);
+    throw errorFor("recvfrom()", code);
   }
 
   /** The next datagram of the last batch, copied into `buffer` (cut to its size). */
@@ -277,6 +292,7 @@ export class LibcUdpSocket {
     const n = Math.min(bytes.length, buffer.length);
     buffer.set(n === bytes.length ? bytes : bytes.subarray(0, n));
     this.#from.set(batch.sender(i));
+    if (this.#taken === this.#queued) this.#releaseBatch();
     return [buffer.subarray(0, n), this.#sender()];
   }
 
@@ -295,8 +311,16 @@ export class LibcUdpSocket {
     if (!this.#reactor.has(this.#fd, this)) throw new Deno.errors.BadResource("Socket is closed");
   }
 
+  /** Gives the batch back to the pool (its datagrams were all handed out, or dropped). */
+  #releaseBatch(): void {
+    if (this.#batch) batchPoolOf(this.#reactor.libc).give(this.#batch);
+    this.#batch = undefined;
+    this.#queued = this.#taken = 0;
+  }
+
   /** Closes the socket; a receive in progress rejects with BadResource. */
   close(): void {
+    this.#releaseBatch();
     this.#reactor.release(this.#fd, this);
   }
 }
