@@ -1,7 +1,7 @@
 /**
  * Many downloads at once from one server process: `deno run --allow-all bench/concurrency.ts
  * [--clients 100,500,1000] [--size 1M] [--blksize 1468] [--windowsize 4]
- * [--server-v8-flags FLAGS] [--json FILE]`.
+ * [--server-v8-flags FLAGS] [--read-chunk BYTES] [--json FILE]`.
  *
  * For each client count a fresh server (`scripts/tftp.ts serve`, a child process so its CPU
  * time and memory can be read from `/proc`) serves one file; this process runs that many
@@ -59,6 +59,7 @@ const USAGE = `Usage: deno run --allow-all bench/concurrency.ts [options]
   --server-v8-flags=F V8 flags for the server process (with "="; empty for none), e.g.
                       --server-v8-flags=--heap-growing-percent=30,--max-semi-space-size=2
                       (default: those of the tftp task in deno.json, as users run it)
+  --read-chunk BYTES  The server's --read-chunk, e.g. 16K (default: the server's, 32K)
   --json FILE         Also write the results as JSON to FILE`;
 
 interface TransferOptions {
@@ -68,11 +69,14 @@ interface TransferOptions {
   giveUpMs: number;
   /** V8 flags for the server process ("" for none). */
   serverV8Flags: string;
+  /** The server's `--read-chunk` (undefined: its default). */
+  readChunk: string | undefined;
 }
 
 interface RunResult {
   clients: number;
   serverV8Flags: string;
+  readChunk: string | undefined;
   sizeBytes: number;
   blksize: number;
   windowsize: number;
@@ -123,6 +127,7 @@ async function runOnce(
       // Every client is on 127.0.0.1: lift the per-address limits above the run's count.
       ...["--max-transfers", "--max-per-client", "--rate", "--unanswered-burst"]
         .flatMap((flag) => [flag, String(Math.max(1024, clients))]),
+      ...(options.readChunk === undefined ? [] : ["--read-chunk", options.readChunk]),
     ],
     {
       limitMs: 3_600_000,
@@ -226,7 +231,7 @@ function report(r: RunResult): void {
     `${r.clients} x ${r.sizeBytes} B (blksize ${r.blksize}, windowsize ${r.windowsize}, retries ${r.retries}, ` +
       `give-up ${r.giveUpMs / 1000} s${
         r.serverV8Flags ? `, server V8 flags ${r.serverV8Flags}` : ""
-      }): ` +
+      }${r.readChunk === undefined ? "" : `, read chunk ${r.readChunk}`}): ` +
       `${r.ok} ok, ${r.failed} failed in ${r.wallSeconds.toFixed(2)} s, ` +
       `${r.aggregateMBps.toFixed(1)} MB/s aggregate`,
   );
@@ -261,6 +266,7 @@ async function main(args: string[]): Promise<number> {
     retries: { type: "string", default: "5" },
     "give-up": { type: "string", default: "5" },
     "server-v8-flags": { type: "string", default: TASK_V8_FLAGS },
+    "read-chunk": { type: "string" },
     json: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -282,6 +288,7 @@ async function main(args: string[]): Promise<number> {
     retries: parseCount("--retries", values.retries, 0, 1000),
     giveUpMs: parseCount("--give-up", values["give-up"], 0, 3600) * 1000,
     serverV8Flags: values["server-v8-flags"],
+    readChunk: values["read-chunk"],
   };
   if (!canReadProcMemory()) {
     line("skipped: no /proc here (Linux only)");

@@ -9,13 +9,14 @@ import {
   encodeAck,
   encodeData,
   OPCODE,
+  serveTftp,
   TftpError,
   tftpGet,
   tftpGetBytes,
   tftpPut,
 } from "../mod.ts";
 import { fileSource, openAtomicFileSink } from "../lib/tftp/_io.ts";
-import { concatBytes } from "../lib/bytes.ts";
+import { concatBytes, sha256Hex } from "../lib/bytes.ts";
 import { Receiver } from "../lib/tftp/engine/receiver.ts";
 import { decodePacket } from "../lib/tftp/packet/decode.ts";
 import { driveTransfer } from "../lib/udp/drive.ts";
@@ -267,6 +268,20 @@ Deno.test("fileSource in block-sized chunks: byte-exact, known size or not, and 
       assert.ok(chunks.length > 1 && chunks[0].length === 65464, `chunks of ${chunks[0].length}`);
       assert.deepEqual(concatBytes(chunks), bytes, `size ${size}`);
     }
+    // A chunk size of its own: reads of that much, whatever the caller wants below it.
+    const small = fileSource(await Deno.open(path), bytes.length, 1000);
+    const sizes: number[] = [];
+    const read: Uint8Array[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const chunk = await small.read(512);
+      if (chunk === null) break;
+      sizes.push(chunk.length);
+      read.push(chunk.slice());
+    }
+    await small.close();
+    assert.equal(sizes.length, Math.ceil(bytes.length / 1000));
+    assert.ok(sizes.slice(0, -1).every((n) => n === 1000), "chunks of 1000 bytes");
+    assert.deepEqual(concatBytes(read), bytes);
     // The file shrinks while it is read: the promised size cannot be kept.
     const source = fileSource(await Deno.open(path), bytes.length);
     assert.equal((await source.read(65464))?.length, 65464);
@@ -280,6 +295,35 @@ Deno.test("fileSource in block-sized chunks: byte-exact, known size or not, and 
       failure.message,
       /^File changed while being read: it ended after [0-9]+ of 1048593 bytes$/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serveTftp readChunkBytes: small file reads serve byte-exact; out-of-range sizes refused", async () => {
+  for (const readChunkBytes of [511, 262_145, 1000.5]) {
+    assert.throws(
+      () => serveTftp({ root: ".", hostname: "127.0.0.1", port: 0, readChunkBytes }),
+      (error: Error) => error instanceof RangeError && /readChunkBytes/.test(error.message),
+    );
+  }
+  const dir = await Deno.makeTempDir({ prefix: "tftpkit_chunk_" });
+  try {
+    const bytes = content(100_003, 21);
+    await Deno.writeFile(join(dir, "f.bin"), bytes);
+    await using server = serveTftp({
+      root: dir,
+      hostname: "127.0.0.1",
+      port: 0,
+      readChunkBytes: 600,
+    });
+    for (const [blksize, windowsize] of [[512, 1], [1468, 4], [8192, 2]]) {
+      const got = await tftpGetBytes(`tftp://127.0.0.1:${server.addr.port}/f.bin`, {
+        blksize,
+        windowsize,
+      });
+      assert.equal(await sha256Hex(got), await sha256Hex(bytes), `${blksize} x ${windowsize}`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -16,6 +16,7 @@ import {
 } from "../lib/tftp/packet/constants.ts";
 import { parseTftpUrl, type TftpUrl } from "../lib/tftp/url.ts";
 import { MAX_BUSY_POLL_US } from "../lib/udp/_libc_udp.ts";
+import { MAX_READ_CHUNK_BYTES, MIN_READ_CHUNK_BYTES } from "../lib/tftp/_io.ts";
 
 /** A command line that cannot be run as written; the CLI exits with status 2. */
 export class UsageError extends Error {
@@ -74,6 +75,7 @@ export interface ServeFlags {
   /** Milliseconds running transfers get to finish after SIGINT/SIGTERM. */
   readonly graceMs: number;
   readonly busyPollUs?: number;
+  readonly readChunkBytes?: number;
 }
 
 /** A parsed command line. */
@@ -137,6 +139,7 @@ const SERVER = {
   "max-write-size": { type: "string" },
   grace: { type: "string" },
   "busy-poll": { type: "string" },
+  "read-chunk": { type: "string" },
 } as const;
 const POSITIONALS = { get: [1, 2], put: [2, 2], serve: [1, 1] } as const;
 const NAMES = { get: "<url> [output]", put: "<input> <url>", serve: "<root>" } as const;
@@ -296,6 +299,17 @@ const SIZE_UNITS: Record<string, number> = {
   T: 2 ** 40,
 };
 
+/** `--read-chunk`: a byte count within what the server accepts. */
+function readChunk(text: string | undefined): number | undefined {
+  const bytes = byteCount("--read-chunk", text);
+  if (bytes !== undefined && (bytes < MIN_READ_CHUNK_BYTES || bytes > MAX_READ_CHUNK_BYTES)) {
+    throw new UsageError(
+      `--read-chunk must be between ${MIN_READ_CHUNK_BYTES} and ${MAX_READ_CHUNK_BYTES} bytes, got ${text}`,
+    );
+  }
+  return bytes;
+}
+
 /** A byte count: digits with an optional binary unit (K, M, G, T; KiB and so on too). */
 function byteCount(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -348,6 +362,7 @@ function serveCommand(args: string[]): Command {
     maxWriteBytes: byteCount("--max-write-size", values["max-write-size"]),
     graceMs: (wholeNumber("--grace", values.grace, 0, 3600) ?? 5) * 1000,
     busyPollUs: wholeNumber("--busy-poll", values["busy-poll"], 0, MAX_BUSY_POLL_US),
+    readChunkBytes: readChunk(values["read-chunk"]),
   };
   return { command: "serve", root: positionals[0], server, ...outputFlags(values) };
 }
@@ -460,6 +475,8 @@ const SERVER_TEXT = `Server options (serve):
   --busy-poll US       While every transfer waits for the network, spin up to US
                        microseconds, 0-${MAX_BUSY_POLL_US}, before sleeping: faster lock-step for CPU
                        time (Linux; needs --allow-ffi; default 0: off)
+  --read-chunk B       Bytes a download reads from its file at a time, ${MIN_READ_CHUNK_BYTES}-256K
+                       (default 32K): less memory per transfer, more file reads
   --json               Log each transfer as one JSON object per line
   --trace              Print every datagram sent and received on stderr
   --pcap FILE          Record every datagram of every transfer in FILE (pcap); FILE is

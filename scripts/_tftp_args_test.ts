@@ -114,6 +114,7 @@ Deno.test("serve: defaults and every server flag", () => {
       maxWriteBytes: undefined,
       graceMs: 5000,
       busyPollUs: undefined,
+      readChunkBytes: undefined,
     },
     json: false,
     quiet: false,
@@ -155,6 +156,8 @@ Deno.test("serve: defaults and every server flag", () => {
     "0",
     "--busy-poll",
     "20",
+    "--read-chunk",
+    "16K",
     "--json",
   ]);
   assert.equal(cmd.command, "serve");
@@ -177,6 +180,7 @@ Deno.test("serve: defaults and every server flag", () => {
     maxWriteBytes: 16 * 2 ** 20,
     graceMs: 0,
     busyPollUs: 20,
+    readChunkBytes: 16384,
   });
   assert.equal(cmd.json, true);
   const size = (text: string) => {
@@ -248,6 +252,18 @@ Deno.test("usage errors: exact messages", () => {
       "--busy-poll must be between 0 and 10000, got 10001",
     ],
     [["get", "tftp://h/a", "--timeout", "256"], "--timeout must be between 1 and 255, got 256"],
+    [
+      ["serve", "r", "--read-chunk", "500"],
+      "--read-chunk must be between 512 and 262144 bytes, got 500",
+    ],
+    [
+      ["serve", "r", "--read-chunk", "1M"],
+      "--read-chunk must be between 512 and 262144 bytes, got 1M",
+    ],
+    [
+      ["serve", "r", "--read-chunk", "lots"],
+      '--read-chunk must be a number of bytes like 1048576, 512K or 4G, got "lots"',
+    ],
     [["get", "tftp://h/a", "--retries", "1001"], "--retries must be between 0 and 1000, got 1001"],
     [["serve", ".", "--give-up", "3601"], "--give-up must be between 0 and 3600, got 3601"],
     [["get", "tftp://h/a", "--mode", "mail"], '--mode must be octet or netascii, got "mail"'],

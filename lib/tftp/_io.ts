@@ -42,17 +42,20 @@ export interface Source {
 /** Bytes a file sink gathers before it writes them. */
 const WRITE_CHUNK_BYTES = 64 * 1024;
 /**
- * Bytes a file source reads at a time, at least: a file read is an expensive operation in
- * Deno (8 KiB reads cost 300 concurrent downloads a third of their throughput,
- * `bench/concurrency.ts`), and a thousand transfers at once still hold only 32 MiB at the
- * usual window sizes (one that asks for more holds up to MAX_READ_CHUNK_BYTES).
+ * Bytes a file source reads at a time, at least, unless told otherwise: a file read is an
+ * expensive operation in Deno (8 KiB reads cost 300 concurrent downloads a third of their
+ * throughput, 16 KiB reads 1000 of them a sixth, `bench/concurrency.ts`), and a thousand
+ * transfers at once still hold only 32 MiB at the usual window sizes (one that asks for more
+ * holds up to MAX_READ_CHUNK_BYTES).
  */
-const READ_CHUNK_BYTES = 32 * 1024;
+export const READ_CHUNK_BYTES = 32 * 1024;
 /**
  * The most a file source reads at a time when a caller wants more: a large window (say 64 x
  * 8192) holds that much data anyway.
  */
-const MAX_READ_CHUNK_BYTES = 256 * 1024;
+export const MAX_READ_CHUNK_BYTES = 256 * 1024;
+/** The smallest read size a server may be told to use (one classic block). */
+export const MIN_READ_CHUNK_BYTES = 512;
 
 /**
  * Turns a file-system error into a TftpError whose message holds no path (the original error
@@ -312,8 +315,8 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
 }
 
 /**
- * A source reading an open file in chunks of 32 KiB, reusing one buffer (no larger than the
- * file, when its `size` is known: a small file costs a small buffer). A caller that wants more
+ * A source reading an open file in chunks of `chunkBytes` (32 KiB), reusing one buffer (no
+ * larger than the file, when its `size` is known: a small file costs a small buffer). A caller that wants more
  * at once (a 65464-byte block, a wide window: see `read(wanted)`) gets chunks of up to 256 KiB.
  *
  * A known `size` is a promise (it went out as tsize, or the peer counts on it): the source
@@ -331,10 +334,14 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
  * await source.close();
  * ```
  */
-export function fileSource(file: Deno.FsFile, size?: number): Source {
+export function fileSource(
+  file: Deno.FsFile,
+  size?: number,
+  chunkBytes: number = READ_CHUNK_BYTES,
+): Source {
   const sized = (bytes: number) =>
     new Uint8Array(Math.max(1, size === undefined ? bytes : Math.min(bytes, size)));
-  let buffer = sized(READ_CHUNK_BYTES);
+  let buffer = sized(chunkBytes);
   let offset = 0;
   return {
     size,

@@ -32,6 +32,8 @@ export interface DecideOptions {
   allowCreate?: boolean;
   /** The handler hook. */
   handler?: TftpHandler;
+  /** Bytes a file download reads at a time (fileSource's default when undefined). */
+  readChunkBytes?: number;
 }
 
 /** What a request is served from or stored to. */
@@ -87,7 +89,7 @@ async function decide(request: TftpRequest, options: DecideOptions): Promise<Tra
     try {
       file = await Deno.open(path, { read: true });
       // The size of what was opened: the file may have been replaced since the path check.
-      return { source: fileSource(file, (await file.stat()).size) };
+      return { source: fileSource(file, (await file.stat()).size, options.readChunkBytes) };
     } catch (error) {
       file?.close();
       throw fileErrorToTftp(error, false);

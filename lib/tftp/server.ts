@@ -19,7 +19,7 @@ import type { Sender } from "./engine/sender.ts";
 import type { Peer, TransferStats } from "./engine/types.ts";
 import { formatPeer } from "./engine/transfer.ts";
 import { TftpAbortError, TftpError } from "./errors.ts";
-import { fileErrorToTftp } from "./_io.ts";
+import { fileErrorToTftp, MAX_READ_CHUNK_BYTES, MIN_READ_CHUNK_BYTES } from "./_io.ts";
 import { SenderFeed, SinkWriter } from "./_pump.ts";
 import { checkInteger } from "./_check.ts";
 import { decideUnlessStopped, release, type TransferIo } from "./_server_decide.ts";
@@ -86,6 +86,15 @@ export interface ServerOptions extends ServerTransferOptions, ServerLimits {
    * @default {0}
    */
   busyPollUs?: number;
+  /**
+   * Bytes a download reads from its file at a time (a transfer that wants more at once, a
+   * large block or window, reads more). Each transfer holds this much: smaller saves memory
+   * under many transfers, at a file read (an expensive operation in Deno) per fewer blocks.
+   * `bench/concurrency.ts` at 1000 downloads: 16 KiB held about 16 KiB less per transfer
+   * and cost a sixth of the aggregate throughput.
+   * @default {32768}
+   */
+  readChunkBytes?: number;
 }
 
 /** Options of {@linkcode TftpServer.shutdown}. */
@@ -141,6 +150,12 @@ function checkServerOptions(options: ServerOptions): ResolvedServerLimits {
   checkInteger("maxBlksize", options.maxBlksize, MIN_BLKSIZE, MAX_BLKSIZE);
   checkInteger("maxWindowsize", options.maxWindowsize, 1, MAX_WINDOWSIZE);
   checkInteger("busyPollUs", options.busyPollUs, 0, MAX_BUSY_POLL_US);
+  checkInteger(
+    "readChunkBytes",
+    options.readChunkBytes,
+    MIN_READ_CHUNK_BYTES,
+    MAX_READ_CHUNK_BYTES,
+  );
   if (options.portRange) {
     const [low, high] = options.portRange;
     checkInteger("portRange start", low, 1, 65535);
