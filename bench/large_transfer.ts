@@ -152,6 +152,11 @@ async function transfer(
   };
 }
 
+/** CPU seconds, or why there are none (a process that exited before /proc was read). */
+function seconds(value: number | undefined): string {
+  return value === undefined ? "not read (the process had exited)" : `${value.toFixed(2)} s`;
+}
+
 async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions("large_transfer.ts", args, {
     size: { type: "string", default: "4G" },
@@ -202,7 +207,9 @@ async function main(args: string[]): Promise<number> {
     line(
       `peak RSS server ${mib(serverPeak)}, client ${mib(clientPeak)} (target < 100 MB: ` +
         `${Math.max(serverPeak, clientPeak) < RSS_TARGET_BYTES ? "met" : "MISSED"}); CPU ` +
-        `server ${r.serverCpuSeconds} s, client ${r.clientCpuSeconds} s`,
+        `server ${seconds(r.serverCpuSeconds as number | undefined)}, client ${
+          seconds(r.clientCpuSeconds as number | undefined)
+        }`,
     );
     line(`sha-256 ${r.sha256Equal ? "equal" : "DIFFERENT"}: ${r.actualSha256}`);
     line(`load average after ${loadAverage()}`);
