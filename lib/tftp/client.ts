@@ -182,23 +182,20 @@ async function run(
   let outcome: { stats: TransferStats; peer: Peer } | undefined;
   let failure: TftpError | undefined;
   let peer: Peer = { hostname: address, port: url.port };
+  const fail = (error: unknown) => {
+    failure = fileErrorToTftp(error, true);
+    machine.abort(monotonicNow(), failure);
+  };
   try {
     await driveTransfer(machine, conn, {
       signal: options.signal,
       onDatagram: options.onDatagram,
       beforeWait: hooks.beforeWait,
       // Synchronous unless the hook waits for I/O: a DATA block only buffered costs no
-      // promise.
+      // promise, and no closure.
       onEvent: (event) => {
         if (event.type === "negotiated") peer = event.peer;
         if (event.type === "failed") failure = event.error;
-        const fail = (error: unknown) => {
-          failure = fileErrorToTftp(error, true);
-          machine.abort(monotonicNow(), failure);
-        };
-        const done = () => {
-          if (event.type === "complete") outcome = { stats: event.stats, peer };
-        };
         let waiting: void | Promise<void>;
         try {
           waiting = hooks.onEvent?.(event);
@@ -206,8 +203,13 @@ async function run(
           fail(error);
           return;
         }
-        if (typeof waiting?.then !== "function") return done();
-        return waiting.then(done, fail);
+        if (typeof waiting?.then !== "function") {
+          if (event.type === "complete") outcome = { stats: event.stats, peer };
+          return;
+        }
+        return waiting.then(() => {
+          if (event.type === "complete") outcome = { stats: event.stats, peer };
+        }, fail);
       },
     });
   } finally {

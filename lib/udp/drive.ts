@@ -15,7 +15,7 @@
 
 import { TftpAbortError, TftpError } from "../tftp/errors.ts";
 import { OPCODE } from "../tftp/packet/constants.ts";
-import type { Peer, TransferEvent, TransferMachine } from "../tftp/engine/types.ts";
+import type { Peer, TransferEvent, TransferMachine, Transmit } from "../tftp/engine/types.ts";
 import { monotonicNow } from "./clock.ts";
 import { Deadline, deadlines } from "./_deadlines.ts";
 
@@ -234,9 +234,21 @@ export async function driveTransfer(
   /**
    * Events, then datagrams. `final`: the machine was just aborted; report its events, send
    * only its ERROR (not, say, the ACK of data a stalled sink never stored), never throw.
+   * Returns a promise only when there was something to do: most steps of a lock-step
+   * transfer have nothing, and an async call would cost a promise and a turn each time.
    */
-  const flush = async (final = false): Promise<void> => {
-    for (let e = machine.pollEvent(); e; e = machine.pollEvent()) {
+  const flush = (final = false): Promise<void> | undefined => {
+    const event = machine.pollEvent();
+    const transmit = event ? undefined : machine.pollTransmit();
+    return event || transmit ? drain(event, transmit, final) : undefined;
+  };
+  /** The work of `flush`, from the first event or else the first datagram it found. */
+  const drain = async (
+    first: TransferEvent | undefined,
+    firstTransmit: Transmit | undefined,
+    final: boolean,
+  ): Promise<void> => {
+    for (let e = first; e; e = machine.pollEvent()) {
       if (!onEvent) continue;
       if (!final) {
         const waiting = settle(onEvent(e));
@@ -248,7 +260,7 @@ export async function driveTransfer(
         if (waiting) await waiting;
       } catch { /* the transfer ends anyway */ }
     }
-    for (let t = machine.pollTransmit(); t; t = machine.pollTransmit()) {
+    for (let t = firstTransmit ?? machine.pollTransmit(); t; t = machine.pollTransmit()) {
       if (final && !isError(t.bytes)) continue;
       see("send", t.to, t.bytes);
       if (conn.sendMany) {
@@ -291,12 +303,14 @@ export async function driveTransfer(
   try {
     // Cancelled before it began: nothing goes out, not even the request.
     if (aborted) throw CANCELLED;
-    await flush();
+    let flushing = flush();
+    if (flushing) await flushing;
     while (!machine.isClosed) {
       if (aborted) throw CANCELLED;
       const feeding = settle(hooks.beforeWait?.());
       if (feeding) await feeding;
-      await flush();
+      flushing = flush();
+      if (flushing) await flushing;
       if (machine.isClosed) break;
       if (aborted) throw CANCELLED;
       const deadline = machine.pollTimeout();
@@ -323,9 +337,10 @@ export async function driveTransfer(
       waiting = false;
       if (Array.isArray(woke)) {
         pending = undefined;
-        // The socket's address object as it is: the machine copies a peer it keeps.
+        // The socket's address object as it is: the machine copies a peer it keeps. A tracing
+        // hook gets a plain { hostname, port }, as for sends.
         const [bytes, from] = woke as [Uint8Array, Deno.NetAddr];
-        see("recv", from, bytes);
+        if (onDatagram) see("recv", { hostname: from.hostname, port: from.port }, bytes);
         machine.handleDatagram(monotonicNow(), from, bytes);
       } else if (woke instanceof Closed) {
         pending = undefined;
@@ -335,15 +350,18 @@ export async function driveTransfer(
       } else if (woke === TIMER) {
         machine.handleTimeout(monotonicNow());
       }
-      await flush();
+      flushing = flush();
+      if (flushing) await flushing;
     }
   } catch (error) {
+    deadlines.clear(timer);
     if (!machine.isClosed) {
       machine.abort(
         monotonicNow(),
         error === CANCELLED ? abortErrorOf(signal) : toTftpError(error),
       );
-      await flush(true);
+      const flushing = flush(true);
+      if (flushing) await flushing;
     }
     if (error !== CANCELLED) throw error;
   } finally {
