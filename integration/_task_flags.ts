@@ -6,9 +6,12 @@
  * @module
  */
 
-import { join } from "node:path";
-
-const REPO = new URL("..", import.meta.url).pathname;
+/** A task's command: a string, or the object form `{ "command": ... }`. */
+function commandOf(task: unknown): string {
+  if (typeof task === "string") return task;
+  const command = (task as { command?: unknown } | null)?.command;
+  return typeof command === "string" ? command : "";
+}
 
 /**
  * The `--v8-flags=...` of the `deno.json` task that runs `scripts/<script>`, if any: children
@@ -21,8 +24,8 @@ const REPO = new URL("..", import.meta.url).pathname;
  * ```
  */
 export function taskV8Flags(script: string): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json")));
-  const tasks = Object.values(config.tasks ?? {}) as string[];
-  const task = tasks.find((command) => command.split(/\s+/).includes(`scripts/${script}`));
-  return task?.split(/\s+/).filter((word) => word.startsWith("--v8-flags=")) ?? [];
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
+  const commands = Object.values(config.tasks ?? {}).map(commandOf);
+  const command = commands.find((words) => words.split(/\s+/).includes(`scripts/${script}`));
+  return command?.split(/\s+/).filter((word) => word.startsWith("--v8-flags=")) ?? [];
 }

@@ -268,8 +268,19 @@ Deno.test("fileSource in block-sized chunks: byte-exact, known size or not, and 
       assert.ok(chunks.length > 1 && chunks[0].length === 65464, `chunks of ${chunks[0].length}`);
       assert.deepEqual(concatBytes(chunks), bytes, `size ${size}`);
     }
+    for (const chunkBytes of [0, NaN, 1.5]) {
+      const file = await Deno.open(path);
+      try {
+        assert.throws(() => fileSource(file, bytes.length, { chunkBytes }), {
+          name: "RangeError",
+          message: `chunkBytes must be a whole number of bytes, got ${chunkBytes}`,
+        });
+      } finally {
+        file.close();
+      }
+    }
     // A chunk size of its own: reads of that much, whatever the caller wants below it.
-    const small = fileSource(await Deno.open(path), bytes.length, 1000);
+    const small = fileSource(await Deno.open(path), bytes.length, { chunkBytes: 1000 });
     const sizes: number[] = [];
     const read: Uint8Array[] = [];
     for (let i = 0; i < 2000; i++) {
@@ -317,12 +328,28 @@ Deno.test("serveTftp readChunkBytes: small file reads serve byte-exact; out-of-r
       port: 0,
       readChunkBytes: 600,
     });
-    for (const [blksize, windowsize] of [[512, 1], [1468, 4], [8192, 2]]) {
-      const got = await tftpGetBytes(`tftp://127.0.0.1:${server.addr.port}/f.bin`, {
-        blksize,
-        windowsize,
-      });
-      assert.equal(await sha256Hex(got), await sha256Hex(bytes), `${blksize} x ${windowsize}`);
+    // The server's file reads, seen by their buffer sizes (this test's own reads of the file
+    // are done before the patch).
+    const reads = Deno.FsFile.prototype.read;
+    const sizes: number[] = [];
+    Deno.FsFile.prototype.read = function (this: Deno.FsFile, buffer: Uint8Array) {
+      sizes.push(buffer.length);
+      return reads.call(this, buffer);
+    };
+    try {
+      for (const [blksize, windowsize] of [[512, 1], [1468, 4], [8192, 2]]) {
+        sizes.length = 0;
+        const got = await tftpGetBytes(`tftp://127.0.0.1:${server.addr.port}/f.bin`, {
+          blksize,
+          windowsize,
+        });
+        assert.equal(await sha256Hex(got), await sha256Hex(bytes), `${blksize} x ${windowsize}`);
+        // 600 bytes a read, unless the window wants more at once (8192 x 2: 16384).
+        const expected = Math.max(600, blksize * windowsize);
+        assert.equal(sizes[0], expected, `${blksize} x ${windowsize}: first read`);
+      }
+    } finally {
+      Deno.FsFile.prototype.read = reads;
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -10,7 +10,7 @@ import { batchPoolOf, LibcUdpSocket } from "../lib/udp/_libc_udp.ts";
 import { LibcReactor } from "../lib/udp/_libc_reactor.ts";
 import { kernelSegments, SegmentedSender } from "../lib/udp/_libc_gso.ts";
 import { openLibc } from "../lib/udp/_libc.ts";
-import { ReceiveBatch } from "../lib/udp/_libc_mmsg.ts";
+import { MAX_FREE_BATCHES, ReceiveBatch } from "../lib/udp/_libc_mmsg.ts";
 import type { Libc } from "../lib/udp/_libc.ts";
 import { startImpairProxy } from "../lib/udp/impair.ts";
 import {
@@ -414,6 +414,30 @@ Deno.test("libc sockets: a batch is lent only while a burst is handed out, then 
     ReceiveBatch.prototype.receive = receives;
     peer.close();
     for (const socket of sockets) socket.close();
+    await reactor.close();
+  }
+});
+
+Deno.test("libc sockets: the batch pool keeps at most MAX_FREE_BATCHES, whatever the slot sizes", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 0 });
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+  const pool = batchPoolOf(reactor.libc);
+  try {
+    // A burst of four at each of 20 buffer sizes: two one by one, then a batch of two, given
+    // back after the last.
+    for (let size = 600; size < 2600; size += 100) {
+      for (let i = 0; i < 4; i++) await peer.send(content(100, size + i), socket.addr);
+      for (let i = 0; i < 4; i++) {
+        const [got] = await within(socket.receive(new Uint8Array(size)), 1000, `${size}/${i}`);
+        assert.deepEqual(got, content(100, size + i));
+      }
+      assert.equal(pool.freeCount, Math.min((size - 500) / 100, MAX_FREE_BATCHES), `${size}`);
+    }
+    assert.equal(pool.freeCount, MAX_FREE_BATCHES);
+  } finally {
+    peer.close();
+    socket.close();
     await reactor.close();
   }
 });

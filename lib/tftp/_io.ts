@@ -314,10 +314,17 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
   };
 }
 
+/** Options of {@linkcode fileSource}. */
+export interface FileSourceOptions {
+  /** Bytes read at a time (a caller that wants more at once gets more). @default {32768} */
+  chunkBytes?: number;
+}
+
 /**
- * A source reading an open file in chunks of `chunkBytes` (32 KiB), reusing one buffer (no
- * larger than the file, when its `size` is known: a small file costs a small buffer). A caller that wants more
- * at once (a 65464-byte block, a wide window: see `read(wanted)`) gets chunks of up to 256 KiB.
+ * A source reading an open file in chunks of `options.chunkBytes` (32 KiB), reusing one buffer
+ * (no larger than the file, when its `size` is known: a small file costs a small buffer). A
+ * caller that wants more at once (a 65464-byte block, a wide window: see `read(wanted)`) gets
+ * chunks of up to 256 KiB.
  *
  * A known `size` is a promise (it went out as tsize, or the peer counts on it): the source
  * gives exactly that many bytes. A file that grows meanwhile is served as it was when the
@@ -337,8 +344,12 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
 export function fileSource(
   file: Deno.FsFile,
   size?: number,
-  chunkBytes: number = READ_CHUNK_BYTES,
+  options: FileSourceOptions = {},
 ): Source {
+  const chunkBytes = options.chunkBytes ?? READ_CHUNK_BYTES;
+  if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
+    throw new RangeError(`chunkBytes must be a whole number of bytes, got ${chunkBytes}`);
+  }
   const sized = (bytes: number) =>
     new Uint8Array(Math.max(1, size === undefined ? bytes : Math.min(bytes, size)));
   let buffer = sized(chunkBytes);

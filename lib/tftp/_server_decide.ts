@@ -89,7 +89,8 @@ async function decide(request: TftpRequest, options: DecideOptions): Promise<Tra
     try {
       file = await Deno.open(path, { read: true });
       // The size of what was opened: the file may have been replaced since the path check.
-      return { source: fileSource(file, (await file.stat()).size, options.readChunkBytes) };
+      const size = (await file.stat()).size;
+      return { source: fileSource(file, size, { chunkBytes: options.readChunkBytes }) };
     } catch (error) {
       file?.close();
       throw fileErrorToTftp(error, false);

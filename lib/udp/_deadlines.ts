@@ -30,10 +30,10 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
  * ```
  */
 export class Deadline {
-  /** When it is due (monotonic ms); Infinity while unset. */
-  due = Infinity;
-  /** Its place in the heap; -1 while unset. */
-  index = -1;
+  /** When it is due (monotonic ms); Infinity while unset. Kept by the queue: do not write. */
+  due: number = Infinity;
+  /** Its place in the heap; -1 while unset. Kept by the queue: do not write. */
+  index: number = -1;
 
   /** `fire` is called (synchronously, from the timer) when the deadline is reached. */
   constructor(readonly fire: () => void) {}
@@ -63,9 +63,11 @@ export class DeadlineQueue {
     return this.#heap.length;
   }
 
-  /** Sets (or moves) `deadline` to `due`; Infinity unsets it. */
+  /** Sets (or moves) `deadline` to `due`; Infinity unsets it; NaN is a RangeError. */
   set(deadline: Deadline, due: number): void {
     if (due === Infinity) return this.clear(deadline);
+    // NaN compares false both ways: it would stick at the top of the heap and stall the rest.
+    if (Number.isNaN(due)) throw new RangeError("A deadline must be a number, got NaN");
     const heap = this.#heap;
     if (deadline.index < 0) {
       deadline.index = heap.length;
@@ -169,5 +171,12 @@ export class DeadlineQueue {
   }
 }
 
-/** The process's queue, shared by every transfer the driver runs. */
+/**
+ * The process's queue, shared by every transfer the driver runs.
+ *
+ * @example
+ * ```ts ignore
+ * deadlines.set(deadline, monotonicNow() + 100);
+ * ```
+ */
 export const deadlines: DeadlineQueue = new DeadlineQueue();

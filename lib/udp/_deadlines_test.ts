@@ -54,6 +54,17 @@ Deno.test("deadlines: a deadline moved later fires at its new time, one moved ea
   assert.ok(firedAt >= then + 5 && firedAt < then + 5_000);
 });
 
+Deno.test("deadlines: NaN is refused and leaves the queue as it was", () => {
+  const queue = new DeadlineQueue();
+  const deadline = new Deadline(() => {});
+  assert.throws(() => queue.set(deadline, NaN), {
+    name: "RangeError",
+    message: "A deadline must be a number, got NaN",
+  });
+  assert.equal(queue.size, 0);
+  assert.equal(deadline.index, -1);
+});
+
 Deno.test("deadlines: a cleared deadline never fires; clearing the last clears the timer", async () => {
   const queue = new DeadlineQueue();
   let fired = 0;

@@ -18,7 +18,7 @@ const MMSGHDR_BYTES = MSGHDR_BYTES + 8;
 const LENGTH_OFFSET = MSGHDR_BYTES;
 /** Most datagrams per call. */
 export const MAX_BATCH = 32;
-/** Most bytes of slots per socket: larger datagrams are received one at a time. */
+/** Most bytes of slots per batch: larger datagrams are received one at a time. */
 const MAX_SLOTS_BYTES = 64 * 1024;
 
 /**
@@ -39,13 +39,13 @@ export function batchSlots(slotBytes: number): number {
 }
 
 /**
- * The buffers of one socket's batched receives: slots of `slotBytes`, their message headers
- * and senders. Made for one slot size; a socket makes a new one when the size changes.
+ * The buffers of a batched receive: slots of `slotBytes`, their message headers and senders.
+ * Made for one slot size; sockets borrow one from a {@linkcode BatchPool} for a burst.
  *
  * @example
  * ```ts ignore
  * const batch = new ReceiveBatch(libc, 1473);
- * const n = batch.receive(fd, errno); // datagrams now in slots 0..n-1
+ * const n = batch.receive(fd, MSG_DONTWAIT); // datagrams now in slots 0..n-1
  * ```
  */
 export class ReceiveBatch {
@@ -109,8 +109,12 @@ export class ReceiveBatch {
   }
 }
 
-/** Free batches a pool keeps per slot size; more are dropped for the collector. */
-const MAX_FREE = 4;
+/**
+ * Free batches a pool keeps, all slot sizes together (at most 64 KiB of slots each); more are
+ * left to the collector. Bounded in total: the slot size follows the block size a client asks
+ * for, so a cap per size would let a server keep batches for every size it has seen.
+ */
+export const MAX_FREE_BATCHES = 8;
 
 /**
  * Batches lent to the sockets of one libc: a socket holds one only while it has datagrams of
@@ -126,29 +130,37 @@ const MAX_FREE = 4;
  */
 export class BatchPool {
   readonly #libc: Libc;
-  readonly #free = new Map<number, ReceiveBatch[]>();
+  /** Free batches, the most recently given last; at most MAX_FREE_BATCHES. */
+  readonly #free: ReceiveBatch[] = [];
 
   /** A pool for sockets of `libc`. */
   constructor(libc: Libc) {
     this.#libc = libc;
   }
 
-  /** A batch with slots of `slotBytes`: a free one, else a new one. */
+  /** A batch with slots of `slotBytes`: a free one of that size, else a new one. */
   take(slotBytes: number): ReceiveBatch {
-    return this.#free.get(slotBytes)?.pop() ?? new ReceiveBatch(this.#libc, slotBytes);
+    const free = this.#free;
+    for (let i = free.length - 1; i >= 0; i--) {
+      if (free[i].slotBytes !== slotBytes) continue;
+      const batch = free[i];
+      free.splice(i, 1);
+      return batch;
+    }
+    return new ReceiveBatch(this.#libc, slotBytes);
   }
 
-  /** Returns a batch whose datagrams were all handed out. */
+  /**
+   * Returns a batch whose datagrams were all handed out. A full pool drops its oldest: the
+   * sizes in use now are the likely ones.
+   */
   give(batch: ReceiveBatch): void {
-    let free = this.#free.get(batch.slotBytes);
-    if (!free) this.#free.set(batch.slotBytes, free = []);
-    if (free.length < MAX_FREE) free.push(batch);
+    if (this.#free.length === MAX_FREE_BATCHES) this.#free.shift();
+    this.#free.push(batch);
   }
 
   /** Free batches kept now (all sizes). */
   get freeCount(): number {
-    let n = 0;
-    for (const free of this.#free.values()) n += free.length;
-    return n;
+    return this.#free.length;
   }
 }

@@ -43,7 +43,15 @@ const segmentedSenders = new WeakMap<Libc, SegmentedSender>();
 /** The receive batches lent to the sockets of one libc. */
 const batchPools = new WeakMap<Libc, BatchPool>();
 
-/** The batch pool of `libc`'s sockets. */
+/**
+ * The batch pool of `libc`'s sockets.
+ *
+ * @example
+ * ```ts ignore
+ * const pool = batchPoolOf(reactor.libc);
+ * console.log(pool.freeCount);
+ * ```
+ */
 export function batchPoolOf(libc: Libc): BatchPool {
   let pool = batchPools.get(libc);
   if (!pool) batchPools.set(libc, pool = new BatchPool(libc));
@@ -94,6 +102,8 @@ export class LibcUdpSocket {
    * undefined otherwise.
    */
   #batch: ReceiveBatch | undefined;
+  /** Where batches are borrowed from: shared by the sockets of this libc. */
+  readonly #pool: BatchPool;
   #queued = 0;
   #taken = 0;
   /**
@@ -107,6 +117,7 @@ export class LibcUdpSocket {
     if (reactor.closed) throw new Deno.errors.BadResource("The socket set is closed");
     this.#reactor = reactor;
     const { libc, errno } = reactor;
+    this.#pool = batchPoolOf(libc);
     const length = writeSockaddr(this.#to, bind.hostname, bind.port ?? 0);
     const family = length === 16 ? AF_INET : AF_INET6;
     const fd = libc.socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -255,7 +266,7 @@ export class LibcUdpSocket {
     const { libc, errno } = this.#reactor;
     const batched = this.#streak >= BURST && batchSlots(buffer.length) > 1;
     if (batched) {
-      const pool = batchPoolOf(libc);
+      const pool = this.#pool;
       const batch = pool.take(buffer.length);
       const n = batch.receive(this.#fd, MSG_DONTWAIT);
       if (n > 0) {
@@ -313,7 +324,7 @@ export class LibcUdpSocket {
 
   /** Gives the batch back to the pool (its datagrams were all handed out, or dropped). */
   #releaseBatch(): void {
-    if (this.#batch) batchPoolOf(this.#reactor.libc).give(this.#batch);
+    if (this.#batch) this.#pool.give(this.#batch);
     this.#batch = undefined;
     this.#queued = this.#taken = 0;
   }

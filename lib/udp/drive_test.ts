@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { driveTransfer } from "./drive.ts";
 import { delay, within } from "./_wait.ts";
+import { deadlines } from "./_deadlines.ts";
 import { Receiver } from "../tftp/engine/receiver.ts";
 import { Sender } from "../tftp/engine/sender.ts";
 import type { Peer, TransferEvent } from "../tftp/engine/types.ts";
@@ -336,5 +337,44 @@ Deno.test("driveTransfer: a sendMany that throws: a lost step, or the end when t
       assert.deepEqual(fake.opcodes(), [OPCODE.RRQ, OPCODE.ACK]);
     }
     fake.close();
+  }
+});
+
+Deno.test("driveTransfer leaves no deadline behind, however the transfer ends", async () => {
+  const endings: [string, () => Promise<unknown>][] = [
+    ["complete", async () => {
+      const conn = new FakeConn([{ bytes: encodeData(1, new Uint8Array(3)), from: TID }]);
+      await driveTransfer(download(), conn.conn);
+      conn.close();
+    }],
+    ["cancelled while waiting", async () => {
+      const conn = new FakeConn();
+      const controller = new AbortController();
+      const done = driveTransfer(download(), conn.conn, { signal: controller.signal });
+      await delay(5);
+      assert.equal(deadlines.size, 1, "waiting: its deadline is set");
+      controller.abort();
+      await done;
+      conn.close();
+    }],
+    ["the receive failed", async () => {
+      const conn = new FakeConn([{ error: new Deno.errors.BadResource("gone") }]);
+      await assert.rejects(driveTransfer(download(), conn.conn), Deno.errors.BadResource);
+      conn.close();
+    }],
+    ["a hook threw", async () => {
+      const conn = new FakeConn([{ bytes: encodeData(1, new Uint8Array(3)), from: TID }]);
+      const onEvent = (e: TransferEvent) => {
+        if (e.type === "data") throw new TftpError(3, "Disk full");
+      };
+      await assert.rejects(driveTransfer(download(), conn.conn, { onEvent }), {
+        message: "Disk full",
+      });
+      conn.close();
+    }],
+  ];
+  for (const [name, run] of endings) {
+    await within(run(), 5_000, name);
+    assert.equal(deadlines.size, 0, `${name}: a deadline is left`);
   }
 });
