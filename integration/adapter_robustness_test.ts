@@ -327,6 +327,7 @@ Deno.test("serveTftp readChunkBytes: small file reads serve byte-exact; out-of-r
       hostname: "127.0.0.1",
       port: 0,
       readChunkBytes: 600,
+      fileCacheBytes: 0, // the file would be cached: one read, not reads of 600
     });
     // The server's file reads, seen by their buffer sizes (this test's own reads of the file
     // are done before the patch).

@@ -76,6 +76,8 @@ export interface ServeFlags {
   readonly graceMs: number;
   readonly busyPollUs?: number;
   readonly readChunkBytes?: number;
+  readonly fileCacheBytes?: number;
+  readonly fileCacheMaxFileBytes?: number;
 }
 
 /** A parsed command line. */
@@ -140,6 +142,8 @@ const SERVER = {
   grace: { type: "string" },
   "busy-poll": { type: "string" },
   "read-chunk": { type: "string" },
+  cache: { type: "string" },
+  "cache-file-max": { type: "string" },
 } as const;
 const POSITIONALS = { get: [1, 2], put: [2, 2], serve: [1, 1] } as const;
 const NAMES = { get: "<url> [output]", put: "<input> <url>", serve: "<root>" } as const;
@@ -299,6 +303,13 @@ const SIZE_UNITS: Record<string, number> = {
   T: 2 ** 40,
 };
 
+/** A byte count above 0. */
+function positiveByteCount(flag: string, text: string | undefined): number | undefined {
+  const bytes = byteCount(flag, text);
+  if (bytes === 0) throw new UsageError(`${flag} must be above 0 bytes, got ${text}`);
+  return bytes;
+}
+
 /** `--read-chunk`: a byte count within what the server accepts. */
 function readChunk(text: string | undefined): number | undefined {
   const bytes = byteCount("--read-chunk", text);
@@ -363,6 +374,8 @@ function serveCommand(args: string[]): Command {
     graceMs: (wholeNumber("--grace", values.grace, 0, 3600) ?? 5) * 1000,
     busyPollUs: wholeNumber("--busy-poll", values["busy-poll"], 0, MAX_BUSY_POLL_US),
     readChunkBytes: readChunk(values["read-chunk"]),
+    fileCacheBytes: byteCount("--cache", values.cache),
+    fileCacheMaxFileBytes: positiveByteCount("--cache-file-max", values["cache-file-max"]),
   };
   return { command: "serve", root: positionals[0], server, ...outputFlags(values) };
 }
@@ -477,6 +490,10 @@ const SERVER_TEXT = `Server options (serve):
                        time (Linux; needs --allow-ffi; default 0: off)
   --read-chunk B       Bytes a download reads from its file at a time, ${MIN_READ_CHUNK_BYTES}-256K
                        (default 32K): less memory per transfer, more file reads
+  --cache B            Bytes of small files kept in memory and sent to every client
+                       from one copy, checked against the disk on each request
+                       (default 32M; 0: off)
+  --cache-file-max B   The largest file kept (default 4M)
   --json               Log each transfer as one JSON object per line
   --trace              Print every datagram sent and received on stderr
   --pcap FILE          Record every datagram of every transfer in FILE (pcap); FILE is

@@ -115,6 +115,8 @@ Deno.test("serve: defaults and every server flag", () => {
       graceMs: 5000,
       busyPollUs: undefined,
       readChunkBytes: undefined,
+      fileCacheBytes: undefined,
+      fileCacheMaxFileBytes: undefined,
     },
     json: false,
     quiet: false,
@@ -158,6 +160,10 @@ Deno.test("serve: defaults and every server flag", () => {
     "20",
     "--read-chunk",
     "16K",
+    "--cache",
+    "0",
+    "--cache-file-max",
+    "8M",
     "--json",
   ]);
   assert.equal(cmd.command, "serve");
@@ -181,6 +187,8 @@ Deno.test("serve: defaults and every server flag", () => {
     graceMs: 0,
     busyPollUs: 20,
     readChunkBytes: 16384,
+    fileCacheBytes: 0,
+    fileCacheMaxFileBytes: 8 * 2 ** 20,
   });
   assert.equal(cmd.json, true);
   const size = (text: string) => {
@@ -252,6 +260,10 @@ Deno.test("usage errors: exact messages", () => {
       "--busy-poll must be between 0 and 10000, got 10001",
     ],
     [["get", "tftp://h/a", "--timeout", "256"], "--timeout must be between 1 and 255, got 256"],
+    [
+      ["serve", "r", "--cache-file-max", "0"],
+      "--cache-file-max must be above 0 bytes, got 0",
+    ],
     [
       ["serve", "r", "--read-chunk", "500"],
       "--read-chunk must be between 512 and 262144 bytes, got 500",

@@ -404,15 +404,31 @@ export function streamSource(stream: ReadableStream<Uint8Array>, size?: number):
   };
 }
 
-/** A source over bytes in memory. */
-export function bytesSource(bytes: Uint8Array): Source {
-  let done = false;
+/** Options of {@linkcode bytesSource}. */
+export interface BytesSourceOptions {
+  /**
+   * Hand the bytes out as views of this many (more when the caller wants more at once);
+   * undefined: all at once. Netascii converts a chunk at a time, so a large file in memory
+   * is better served in chunks.
+   * @default {undefined}
+   */
+  chunkBytes?: number;
+}
+
+/** A source over bytes in memory (views of them: nothing is copied). */
+export function bytesSource(bytes: Uint8Array, options: BytesSourceOptions = {}): Source {
+  const { chunkBytes } = options;
+  let offset = 0;
   return {
     size: bytes.length,
-    read() {
-      if (done) return Promise.resolve(null);
-      done = true;
-      return Promise.resolve(bytes);
+    read(wanted = 0) {
+      if (offset >= bytes.length) return Promise.resolve(null);
+      const end = chunkBytes === undefined
+        ? bytes.length
+        : Math.min(bytes.length, offset + Math.max(chunkBytes, wanted));
+      const chunk = offset === 0 && end === bytes.length ? bytes : bytes.subarray(offset, end);
+      offset = end;
+      return Promise.resolve(chunk);
     },
     close: () => Promise.resolve(),
   };

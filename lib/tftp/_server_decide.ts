@@ -15,12 +15,14 @@ import {
   fileErrorToTftp,
   fileSource,
   openAtomicFileSink,
+  READ_CHUNK_BYTES,
   type Sink,
   type Source,
   streamSink,
   streamSource,
 } from "./_io.ts";
 import { resolveServedPath } from "./_resolve_path.ts";
+import type { FileCache } from "./_file_cache.ts";
 
 /** The server options a decision needs. */
 export interface DecideOptions {
@@ -34,6 +36,8 @@ export interface DecideOptions {
   handler?: TftpHandler;
   /** Bytes a file download reads at a time (fileSource's default when undefined). */
   readChunkBytes?: number;
+  /** Small files kept in memory for every transfer; none when undefined. */
+  fileCache?: FileCache;
 }
 
 /** What a request is served from or stored to. */
@@ -89,8 +93,14 @@ async function decide(request: TftpRequest, options: DecideOptions): Promise<Tra
     try {
       file = await Deno.open(path, { read: true });
       // The size of what was opened: the file may have been replaced since the path check.
-      const size = (await file.stat()).size;
-      return { source: fileSource(file, size, { chunkBytes: options.readChunkBytes }) };
+      const info = await file.stat();
+      const chunkBytes = options.readChunkBytes;
+      const cached = await options.fileCache?.get(path, file, info);
+      if (cached) {
+        file.close();
+        return { source: bytesSource(cached, { chunkBytes: chunkBytes ?? READ_CHUNK_BYTES }) };
+      }
+      return { source: fileSource(file, info.size, { chunkBytes }) };
     } catch (error) {
       file?.close();
       throw fileErrorToTftp(error, false);

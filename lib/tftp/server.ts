@@ -23,6 +23,7 @@ import { fileErrorToTftp, MAX_READ_CHUNK_BYTES, MIN_READ_CHUNK_BYTES } from "./_
 import { SenderFeed, SinkWriter } from "./_pump.ts";
 import { checkInteger } from "./_check.ts";
 import { decideUnlessStopped, release, type TransferIo } from "./_server_decide.ts";
+import { FileCache } from "./_file_cache.ts";
 import { type Slot, TransferSlots } from "./_transfer_slots.ts";
 import {
   type ResolvedServerLimits,
@@ -95,6 +96,17 @@ export interface ServerOptions extends ServerTransferOptions, ServerLimits {
    * @default {32768}
    */
   readChunkBytes?: number;
+  /**
+   * Bytes of small files kept in memory, all files together (0: none). A file up to
+   * `fileCacheMaxFileBytes` is read once and sent to every client from that one copy while
+   * it stays the same on disk (size, modification time and inode are checked on every
+   * request): a boot storm of many clients fetching the same loader costs one read, not a
+   * read buffer and file reads per transfer. The least recently used files go first.
+   * @default {33554432}
+   */
+  fileCacheBytes?: number;
+  /** The largest file the cache keeps. @default {4194304} */
+  fileCacheMaxFileBytes?: number;
 }
 
 /** Options of {@linkcode TftpServer.shutdown}. */
@@ -135,6 +147,13 @@ export interface TftpServer extends AsyncDisposable {
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
+/** Bytes of small files a server keeps in memory by default. */
+const DEFAULT_FILE_CACHE_BYTES = 32 * 1024 * 1024;
+/** The largest file the cache keeps by default. */
+const DEFAULT_FILE_CACHE_MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** The most `fileCacheBytes` may ask for (1 TiB: a bound for the check, not advice). */
+const MAX_FILE_CACHE_BYTES = 2 ** 40;
+
 /** The server dallies at least this long after an upload's final ACK (no fixed timeout). */
 const SERVER_MIN_DALLY_MS = 1000;
 
@@ -150,6 +169,8 @@ function checkServerOptions(options: ServerOptions): ResolvedServerLimits {
   checkInteger("maxBlksize", options.maxBlksize, MIN_BLKSIZE, MAX_BLKSIZE);
   checkInteger("maxWindowsize", options.maxWindowsize, 1, MAX_WINDOWSIZE);
   checkInteger("busyPollUs", options.busyPollUs, 0, MAX_BUSY_POLL_US);
+  checkInteger("fileCacheBytes", options.fileCacheBytes, 0, MAX_FILE_CACHE_BYTES);
+  checkInteger("fileCacheMaxFileBytes", options.fileCacheMaxFileBytes, 1, MAX_FILE_CACHE_BYTES);
   checkInteger(
     "readChunkBytes",
     options.readChunkBytes,
@@ -207,6 +228,16 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     unansweredRetries: limitSettings.unansweredRetries,
   };
   let droppedRequests = 0;
+  const cacheBytes = options.fileCacheBytes ?? DEFAULT_FILE_CACHE_BYTES;
+  const decideOptions = {
+    ...options,
+    fileCache: cacheBytes > 0 && options.root !== undefined
+      ? new FileCache({
+        maxBytes: cacheBytes,
+        maxFileBytes: options.fileCacheMaxFileBytes ?? DEFAULT_FILE_CACHE_MAX_FILE_BYTES,
+      })
+      : undefined,
+  };
 
   const hostname = options.hostname ?? "0.0.0.0";
   const busyPollUs = options.busyPollUs ?? 0;
@@ -279,7 +310,7 @@ export function serveTftp(options: ServerOptions = {}): TftpServer {
     }
     let io: TransferIo;
     try {
-      io = await decideUnlessStopped(request, options, stopping.signal);
+      io = await decideUnlessStopped(request, decideOptions, stopping.signal);
     } catch (error) {
       ended();
       await refuse(request, fileErrorToTftp(error, request.kind === "write"));
