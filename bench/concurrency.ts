@@ -1,7 +1,7 @@
 /**
  * Many downloads at once from one server process: `deno run --allow-all bench/concurrency.ts
  * [--clients 100,500,1000] [--size 1M] [--blksize 1468] [--windowsize 4]
- * [--server-v8-flags FLAGS] [--read-chunk BYTES] [--json FILE]`.
+ * [--server-v8-flags FLAGS] [--read-chunk BYTES] [--cache BYTES] [--json FILE]`.
  *
  * For each client count a fresh server (`scripts/tftp.ts serve`, a child process so its CPU
  * time and memory can be read from `/proc`) serves one file; this process runs that many
@@ -60,6 +60,8 @@ const USAGE = `Usage: deno run --allow-all bench/concurrency.ts [options]
                       --server-v8-flags=--heap-growing-percent=30,--max-semi-space-size=2
                       (default: those of the tftp task in deno.json, as users run it)
   --read-chunk BYTES  The server's --read-chunk, e.g. 16K (default: the server's, 32K)
+  --cache BYTES       The server's --cache, e.g. 0 to read the file per transfer (default:
+                      the server's, 32M: the 1 MiB file is served from memory)
   --json FILE         Also write the results as JSON to FILE`;
 
 interface TransferOptions {
@@ -71,12 +73,15 @@ interface TransferOptions {
   serverV8Flags: string;
   /** The server's `--read-chunk` (undefined: its default). */
   readChunk: string | undefined;
+  /** The server's `--cache` (undefined: its default). */
+  cache: string | undefined;
 }
 
 interface RunResult {
   clients: number;
   serverV8Flags: string;
   readChunk: string | undefined;
+  cache: string | undefined;
   sizeBytes: number;
   blksize: number;
   windowsize: number;
@@ -128,6 +133,7 @@ async function runOnce(
       ...["--max-transfers", "--max-per-client", "--rate", "--unanswered-burst"]
         .flatMap((flag) => [flag, String(Math.max(1024, clients))]),
       ...(options.readChunk === undefined ? [] : ["--read-chunk", options.readChunk]),
+      ...(options.cache === undefined ? [] : ["--cache", options.cache]),
     ],
     {
       limitMs: 3_600_000,
@@ -231,7 +237,9 @@ function report(r: RunResult): void {
     `${r.clients} x ${r.sizeBytes} B (blksize ${r.blksize}, windowsize ${r.windowsize}, retries ${r.retries}, ` +
       `give-up ${r.giveUpMs / 1000} s${
         r.serverV8Flags ? `, server V8 flags ${r.serverV8Flags}` : ""
-      }${r.readChunk === undefined ? "" : `, read chunk ${r.readChunk}`}): ` +
+      }${r.readChunk === undefined ? "" : `, read chunk ${r.readChunk}`}${
+        r.cache === undefined ? "" : `, cache ${r.cache}`
+      }): ` +
       `${r.ok} ok, ${r.failed} failed in ${r.wallSeconds.toFixed(2)} s, ` +
       `${r.aggregateMBps.toFixed(1)} MB/s aggregate`,
   );
@@ -267,6 +275,7 @@ async function main(args: string[]): Promise<number> {
     "give-up": { type: "string", default: "5" },
     "server-v8-flags": { type: "string", default: TASK_V8_FLAGS },
     "read-chunk": { type: "string" },
+    cache: { type: "string" },
     json: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -289,6 +298,7 @@ async function main(args: string[]): Promise<number> {
     giveUpMs: parseCount("--give-up", values["give-up"], 0, 3600) * 1000,
     serverV8Flags: values["server-v8-flags"],
     readChunk: values["read-chunk"],
+    cache: values.cache,
   };
   if (!canReadProcMemory()) {
     line("skipped: no /proc here (Linux only)");
