@@ -17,6 +17,7 @@ import { TftpAbortError, TftpError } from "../tftp/errors.ts";
 import { OPCODE } from "../tftp/packet/constants.ts";
 import type { Peer, TransferEvent, TransferMachine, Transmit } from "../tftp/engine/types.ts";
 import { monotonicNow } from "./clock.ts";
+import { stalledError } from "../tftp/_io.ts";
 import { Deadline, deadlines } from "./_deadlines.ts";
 
 /** Hooks the driver calls. */
@@ -73,8 +74,6 @@ const SETTLED = new Marker("settled");
 const receiveFailed = (error: unknown): Closed => new Closed(error);
 /** A timer this many milliseconds past its deadline shows a busy event loop. */
 const LATE_TIMER_MS = 2;
-/** setTimeout treats longer delays as 0. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /** Thrown inside the driver when the signal ends a wait; never escapes. */
 const CANCELLED = new Error("Cancelled by the signal");
@@ -164,23 +163,13 @@ export async function driveTransfer(
   };
   signal?.addEventListener("abort", onAbort, { once: true });
 
-  // The stall watchdog: one timer for the whole transfer, armed when a hook starts waiting
-  // and not already armed; when it fires early for a later hook it re-arms itself.
-  let hookSince: number | undefined;
-  let watchdog: ReturnType<typeof setTimeout> | undefined;
-  const watch = () => {
-    watchdog = undefined;
-    if (hookSince === undefined) return;
-    const left = hookSince + stallTimeoutMs - monotonicNow();
-    if (left > 0) {
-      watchdog = setTimeout(watch, Math.min(left, MAX_DELAY_MS));
-      return;
-    }
+  // The stall watchdog: a deadline in the process's queue, set while a hook's result is
+  // awaited (Infinity, for a transfer that never gives up, leaves it unset).
+  const watchdog = new Deadline(() => {
     stalled = true;
     wake?.(INTERRUPT);
-  };
-  const interruption = (): Error =>
-    stalled ? new TftpError(0, "Local data source or sink stalled") : CANCELLED;
+  });
+  const interruption = (): Error => stalled ? stalledError() : CANCELLED;
 
   /**
    * Waits for a hook's result, unless the signal or the watchdog ends the wait first. A hook
@@ -196,10 +185,7 @@ export async function driveTransfer(
       Promise.resolve(work).catch(() => {});
       throw interruption();
     }
-    hookSince = monotonicNow();
-    if (watchdog === undefined && Number.isFinite(stallTimeoutMs)) {
-      watchdog = setTimeout(watch, Math.min(stallTimeoutMs, MAX_DELAY_MS));
-    }
+    deadlines.set(watchdog, monotonicNow() + stallTimeoutMs);
     try {
       const woke = await new Promise<Wake>((resolve, reject) => {
         wake = resolve;
@@ -207,7 +193,7 @@ export async function driveTransfer(
       });
       if (woke === INTERRUPT) throw interruption();
     } finally {
-      hookSince = undefined;
+      deadlines.clear(watchdog);
       wake = undefined;
     }
   };
@@ -367,7 +353,7 @@ export async function driveTransfer(
   } finally {
     signal?.removeEventListener("abort", onAbort);
     deadlines.clear(timer);
-    clearTimeout(watchdog);
+    deadlines.clear(watchdog);
     wake = undefined;
     // A receive may stay in flight: the caller closes the socket, which settles it.
   }
