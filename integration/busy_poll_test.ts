@@ -386,7 +386,7 @@ Deno.test("libc sockets: a batch is lent only while a burst is handed out, then 
     { length: 3 },
     () => new LibcUdpSocket(reactor, { hostname: "127.0.0.1" }),
   );
-  const pool = batchPoolOf(reactor.libc);
+  const pool = batchPoolOf(reactor);
   try {
     assert.equal(pool.freeCount, 0);
     for (const [s, socket] of sockets.entries()) {
@@ -422,7 +422,7 @@ Deno.test("libc sockets: the batch pool keeps at most MAX_FREE_BATCHES, whatever
   const reactor = new LibcReactor({ busyPollUs: 0 });
   const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
-  const pool = batchPoolOf(reactor.libc);
+  const pool = batchPoolOf(reactor);
   try {
     // A burst of four at each of 20 buffer sizes: two one by one, then a batch of two, given
     // back after the last.

@@ -38,24 +38,38 @@ export const MAX_BUSY_POLL_US = 10_000;
 const SEND_RETRIES = 1000;
 /** Receives in a row that found a datagram waiting, after which receives are batched. */
 const BURST = 2;
-/** One segmented sender per libc (sends are synchronous: its scratch buffer is shared). */
-const segmentedSenders = new WeakMap<Libc, SegmentedSender>();
-/** The receive batches lent to the sockets of one libc. */
-const batchPools = new WeakMap<Libc, BatchPool>();
+/**
+ * What the sockets of one libc share: the segmented sender (sends are synchronous, so one
+ * scratch buffer serves them all) and the pool receive batches are lent from.
+ */
+interface Shared {
+  sender: SegmentedSender;
+  pool: BatchPool;
+}
+const shared = new WeakMap<Libc, Shared>();
+
+function sharedOf(libc: Libc, errno: () => number): Shared {
+  let found = shared.get(libc);
+  if (!found) {
+    shared.set(
+      libc,
+      found = { sender: new SegmentedSender(libc, errno), pool: new BatchPool(libc) },
+    );
+  }
+  return found;
+}
 
 /**
- * The batch pool of `libc`'s sockets.
+ * The batch pool of `reactor`'s sockets.
  *
  * @example
  * ```ts ignore
- * const pool = batchPoolOf(reactor.libc);
+ * const pool = batchPoolOf(reactor);
  * console.log(pool.freeCount);
  * ```
  */
-export function batchPoolOf(libc: Libc): BatchPool {
-  let pool = batchPools.get(libc);
-  if (!pool) batchPools.set(libc, pool = new BatchPool(libc));
-  return pool;
+export function batchPoolOf(reactor: LibcReactor): BatchPool {
+  return sharedOf(reactor.libc, reactor.errno).pool;
 }
 
 /** Where a {@linkcode LibcUdpSocket} binds. */
@@ -104,6 +118,8 @@ export class LibcUdpSocket {
   #batch: ReceiveBatch | undefined;
   /** Where batches are borrowed from: shared by the sockets of this libc. */
   readonly #pool: BatchPool;
+  /** Sends runs segmented: shared by the sockets of this libc. */
+  readonly #segmented: SegmentedSender;
   #queued = 0;
   #taken = 0;
   /**
@@ -117,7 +133,7 @@ export class LibcUdpSocket {
     if (reactor.closed) throw new Deno.errors.BadResource("The socket set is closed");
     this.#reactor = reactor;
     const { libc, errno } = reactor;
-    this.#pool = batchPoolOf(libc);
+    ({ pool: this.#pool, sender: this.#segmented } = sharedOf(libc, errno));
     const length = writeSockaddr(this.#to, bind.hostname, bind.port ?? 0);
     const family = length === 16 ? AF_INET : AF_INET6;
     const fd = libc.socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -209,10 +225,7 @@ export class LibcUdpSocket {
    */
   #sendRun(datagrams: readonly Uint8Array[], start: number, end: number, to: Deno.NetAddr) {
     const { libc } = this.#reactor;
-    let sender = segmentedSenders.get(libc);
-    if (!sender) {
-      segmentedSenders.set(libc, sender = new SegmentedSender(libc, this.#reactor.errno));
-    }
+    const sender = this.#segmented;
     let result = sender.send(this.#fd, this.#to, this.#toLength, datagrams, start, end);
     for (let tries = 0; result.kind === "failed" && result.errno === EAGAIN; tries++) {
       if (tries === SEND_RETRIES) break;
