@@ -13,8 +13,7 @@
  * @module
  */
 
-import { ERROR_CODE } from "./packet/constants.ts";
-import { TftpError } from "./errors.ts";
+import { fileChangedError, stalledError } from "./_io.ts";
 
 /** Limits of a {@linkcode FileCache}. */
 export interface FileCacheOptions {
@@ -100,10 +99,7 @@ export class FileCache {
     if (!reading) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new TftpError(ERROR_CODE.NOT_DEFINED, "Local data source or sink stalled")),
-          this.#options.stallMs ?? DEFAULT_STALL_MS,
-        );
+        timer = setTimeout(() => reject(stalledError()), this.#options.stallMs ?? DEFAULT_STALL_MS);
       });
       reading = Promise.race([readExactly(file, info.size), stalled]).then((bytes) => {
         this.#keep(path, { version, bytes });
@@ -142,13 +138,7 @@ async function readExactly(file: Deno.FsFile, size: number): Promise<Uint8Array>
   const bytes = new Uint8Array(size);
   for (let at = 0; at < size;) {
     const n = await file.read(bytes.subarray(at));
-    if (n === null) {
-      throw new TftpError(
-        ERROR_CODE.NOT_DEFINED,
-        `File changed while being read: it ended after ${at} of ${size} bytes`,
-        { cause: new Deno.errors.UnexpectedEof(`End of file after ${at} bytes`) },
-      );
-    }
+    if (n === null) throw fileChangedError(at, size);
     at += n;
   }
   return bytes;

@@ -314,6 +314,26 @@ export function memorySink(): Sink & { bytes(): Uint8Array } {
   };
 }
 
+/**
+ * ERROR 0 for a file that ended after `offset` of the `size` bytes it was promised as (it
+ * changed while being read).
+ */
+export function fileChangedError(offset: number, size: number): TftpError {
+  return new TftpError(
+    ERROR_CODE.NOT_DEFINED,
+    `File changed while being read: it ended after ${offset} of ${size} bytes`,
+    { cause: new Deno.errors.UnexpectedEof(`End of file after ${offset} bytes`) },
+  );
+}
+
+/**
+ * ERROR 0 for a local file, stream or hook that gave no answer for too long (the driver's
+ * watchdog, the file cache's read).
+ */
+export function stalledError(): TftpError {
+  return new TftpError(ERROR_CODE.NOT_DEFINED, "Local data source or sink stalled");
+}
+
 /** Options of {@linkcode fileSource}. */
 export interface FileSourceOptions {
   /** Bytes read at a time (a caller that wants more at once gets more). @default {32768} */
@@ -373,11 +393,7 @@ export function fileSource(
       }
       if (n === null) {
         if (size === undefined) return null;
-        throw new TftpError(
-          ERROR_CODE.NOT_DEFINED,
-          `File changed while being read: it ended after ${offset} of ${size} bytes`,
-          { cause: new Deno.errors.UnexpectedEof(`End of file after ${offset} bytes`) },
-        );
+        throw fileChangedError(offset, size);
       }
       offset += n;
       return buffer.subarray(0, n);

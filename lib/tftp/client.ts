@@ -25,7 +25,7 @@ import type { TransferConfig } from "./engine/transfer.ts";
 import { Receiver } from "./engine/receiver.ts";
 import { resolveTimingOptions } from "./engine/timing.ts";
 import { Sender } from "./engine/sender.ts";
-import type { Peer, TransferMachine, TransferStats } from "./engine/types.ts";
+import type { Peer, TransferEvent, TransferMachine, TransferStats } from "./engine/types.ts";
 import { TftpError, TftpProtocolError } from "./errors.ts";
 import { checkInteger } from "./_check.ts";
 import { parseTftpUrl, type TftpUrl } from "./url.ts";
@@ -186,6 +186,10 @@ async function run(
     failure = fileErrorToTftp(error, true);
     machine.abort(monotonicNow(), failure);
   };
+  /** The hook is done with `event`: a completed transfer has its outcome. */
+  const handled = (event: TransferEvent) => {
+    if (event.type === "complete") outcome = { stats: event.stats, peer };
+  };
   try {
     await driveTransfer(machine, conn, {
       signal: options.signal,
@@ -203,13 +207,8 @@ async function run(
           fail(error);
           return;
         }
-        if (typeof waiting?.then !== "function") {
-          if (event.type === "complete") outcome = { stats: event.stats, peer };
-          return;
-        }
-        return waiting.then(() => {
-          if (event.type === "complete") outcome = { stats: event.stats, peer };
-        }, fail);
+        if (typeof waiting?.then !== "function") return handled(event);
+        return waiting.then(() => handled(event), fail);
       },
     });
   } finally {
