@@ -14,16 +14,10 @@
  */
 
 import { join } from "node:path";
-import {
-  type ClientOptions,
-  formatTrace,
-  serveTftp,
-  TftpAbortError,
-  tftpGet,
-  tftpPut,
-  type TftpServer,
-  type TransferResult,
-} from "../mod.ts";
+import { type ClientOptions, tftpGet, tftpPut, type TransferResult } from "../lib/tftp/client.ts";
+import { TftpAbortError } from "../lib/tftp/errors.ts";
+import { serveTftp, type TftpServer } from "../lib/tftp/server.ts";
+import { formatTrace } from "../lib/tftp/trace.ts";
 import { ProgressBar } from "../lib/cli/progress.ts";
 import { openPcapWriter, type PcapWriter } from "../lib/pcap/writer.ts";
 import type { Peer } from "../lib/tftp/engine/types.ts";
