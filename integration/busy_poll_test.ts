@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { type ClientOptions, serveTftp, tftpGet, tftpGetBytes, tftpPut } from "../mod.ts";
 import { startOurServerProcess } from "./_peers.ts";
 import { sha256Hex } from "../lib/bytes.ts";
-import { batchPoolOf, LibcUdpSocket } from "../lib/udp/_libc_udp.ts";
-import { LibcReactor } from "../lib/udp/_libc_reactor.ts";
+import { batchPoolOf, LibcUdpSocket, MAX_BUSY_POLL_US } from "../lib/udp/_libc_udp.ts";
+import { LibcReactor, MAX_HOLD_MS } from "../lib/udp/_libc_reactor.ts";
 import { kernelSegments, SegmentedSender } from "../lib/udp/_libc_gso.ts";
 import { openLibc } from "../lib/udp/_libc.ts";
 import { MAX_FREE_BATCHES, ReceiveBatch } from "../lib/udp/_libc_mmsg.ts";
@@ -547,32 +547,92 @@ Deno.test("libc sockets: a wait spins only while every socket of the set waits",
 });
 
 Deno.test("libc sockets: a set's only socket spins on its own receive, once per wait", async () => {
-  const reactor = new LibcReactor({ busyPollUs: 2000 });
+  const reactor = new LibcReactor({ busyPollUs: 300 });
   try {
     // spinAlone tries until the attempt succeeds (no descriptor is touched: add() alone).
     const owner = {};
     reactor.add(1_000_000, owner);
     let tries = 0;
-    assert.equal(reactor.spinAlone(1_000_000, owner, () => ++tries === 3), true);
+    const now = performance.now();
+    assert.equal(reactor.spinAlone(1_000_000, owner, () => ++tries === 3, now), "found");
     assert.deepEqual([tries, reactor.spins], [3, 1]);
-    assert.equal(reactor.spinAlone(1_000_000, {}, () => true), false, "not its owner");
+    assert.equal(reactor.spinAlone(1_000_000, {}, () => true, now), "skipped", "not its owner");
+    // Nothing comes: it spins for the whole busy poll (the hold budget is longer).
+    await reactor.turn();
+    const before = performance.now();
+    assert.equal(reactor.spinAlone(1_000_000, owner, () => false, before), "spun");
+    assert.ok(performance.now() - before >= 0.3, "spun for busyPollUs");
+    assert.equal(reactor.spins, 2);
     reactor.release(1_000_000, owner); // never added to epoll: only forgotten (and closed)
     // A lone socket's receive spins once on its own, then waits without spinning again.
+    await reactor.turn();
     const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
     const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     try {
       const receiving = socket.receive();
-      assert.equal(reactor.spins, 2, "one spin, on its own");
+      assert.equal(reactor.spins, 3, "one spin, on its own");
       await peer.send(new Uint8Array([7]), socket.addr);
       const [got] = await within(receiving, 1000, "receive");
       assert.deepEqual([...got], [7]);
+      assert.equal(reactor.spins, 3, "the wait after the spin did not spin again");
       // With a second socket in the set the first does not spin alone.
       const other = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
       const waiting = socket.receive().catch((e: Error) => e.name);
-      assert.equal(reactor.spins, 2, "two sockets: no spin while the other does not wait");
+      assert.equal(reactor.spins, 3, "two sockets: no spin while the other does not wait");
       other.close();
       socket.close();
       assert.equal(await waiting, "BadResource");
+    } finally {
+      peer.close();
+      socket.close();
+    }
+  } finally {
+    await reactor.close();
+  }
+});
+
+Deno.test("libc sockets: a busy poll longer than the hold budget lets the loop turn and spins on", async () => {
+  // 10 ms of busy poll, 2 ms of hold: a spin stops at the hold ("held"); after a turn of the
+  // event loop (an immediate, so timers run: the peer's send below is a timer) it goes on.
+  const reactor = new LibcReactor({ busyPollUs: MAX_BUSY_POLL_US });
+  try {
+    const owner = {};
+    reactor.add(1_000_000, owner);
+    const since = performance.now();
+    assert.equal(reactor.spinAlone(1_000_000, owner, () => false, since), "held");
+    const held = performance.now() - since;
+    assert.ok(held >= MAX_HOLD_MS && held < MAX_BUSY_POLL_US / 1000, `held after ${held} ms`);
+    assert.equal(reactor.spinAlone(1_000_000, owner, () => false, since), "held", "no turn yet");
+    assert.equal(reactor.spins, 1, "a spent hold does not spin");
+    await reactor.turn();
+    let outcome = reactor.spinAlone(1_000_000, owner, () => false, since);
+    for (let turns = 0; outcome === "held" && turns < 10; turns++) {
+      await reactor.turn();
+      outcome = reactor.spinAlone(1_000_000, owner, () => false, since);
+    }
+    assert.equal(outcome, "spun", "the busy poll ends, however many turns it took");
+    assert.ok(performance.now() - since >= MAX_BUSY_POLL_US / 1000);
+    reactor.release(1_000_000, owner);
+    // A receive whose datagram comes after the hold (sent by a timer, which only runs when
+    // the loop turns) gets it by spinning: it never blocked in epoll_wait.
+    const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+    const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      await reactor.turn();
+      const spinsBefore = reactor.spins;
+      const sending = new Promise<void>((resolve, reject) =>
+        setTimeout(
+          () => peer.send(new Uint8Array([9]), socket.addr).then(() => resolve(), reject),
+          3,
+        )
+      );
+      const [got] = await within(socket.receive(), 1000, "receive");
+      await sending;
+      assert.deepEqual([...got], [9]);
+      assert.ok(
+        reactor.spins - spinsBefore >= 2,
+        `spun on after a turn (${reactor.spins - spinsBefore} spins)`,
+      );
     } finally {
       peer.close();
       socket.close();

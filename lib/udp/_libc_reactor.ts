@@ -13,8 +13,9 @@
  * A spin that finds the answer lets its transfer go on without returning to the event loop
  * (the wake-up is a promise reaction, the send synchronous): a fast peer could then hold the
  * loop, and with it every timer, signal and Deno socket, indefinitely. So spins that follow
- * one another without a turn of the event loop (a zero-delay timer marks it) stop after
- * {@linkcode MAX_HOLD_MS} ms: the next wait sleeps in `epoll_wait`, which lets the loop run.
+ * one another without a turn of the event loop (an immediate marks it) stop after
+ * {@linkcode MAX_HOLD_MS} ms: the socket's receive then awaits a turn (a few microseconds:
+ * `setImmediate`, not a zero-delay timer, which costs a millisecond or two here) and spins on.
  *
  * Clients share one set per `busyPollUs` (lib/udp/_libc_client_reactors.ts), so transfers in
  * one process follow the same rule and share one helper thread.
@@ -22,6 +23,7 @@
  * @module
  */
 
+import { clearImmediate, setImmediate } from "node:timers";
 import { type Libc, type Library, openLibc } from "./_libc.ts";
 
 const EPOLL_CLOEXEC = 0o2000000;
@@ -41,19 +43,26 @@ const MAX_EVENTS = 64;
 const WAIT_SLICE_MS = 1000;
 /** Marks the eventfd in epoll data (descriptors are never negative). */
 const WAKE_TAG = -1;
-/** The longest the event loop may go without a turn while waits keep spinning (ms). */
-export const MAX_HOLD_MS = 2;
 /**
- * The longest the event loop may go without a turn while a socket hands out datagrams it found
- * already queued (ms): a peer that keeps the queue full cannot hold it longer.
+ * The longest the event loop may go without a turn (ms) while waits keep spinning or a socket
+ * hands out datagrams it found already queued (a peer that keeps the queue full cannot hold it
+ * longer than this).
  */
-export const MAX_QUEUED_HOLD_MS = 10;
+export const MAX_HOLD_MS = 2;
 
 /** Options of {@linkcode LibcReactor}. */
 export interface LibcReactorOptions {
   /** Microseconds a wait may spin while every socket waits (0: never). */
   busyPollUs: number;
 }
+
+/**
+ * What {@linkcode LibcReactor.spinAlone} did: `found` (an attempt succeeded); `spun` (it spun
+ * for the whole busy poll: wait without spinning again); `held` (the hold budget ran out
+ * first: let the event loop turn, then spin on); `skipped` (spinning is off, or the socket is
+ * not alone in the set: wait as usual).
+ */
+export type SpinOutcome = "found" | "spun" | "held" | "skipped";
 
 interface Waiter {
   resolve: () => void;
@@ -95,11 +104,11 @@ export class LibcReactor {
   #closing: Promise<void> | undefined;
   #spins = 0;
   /** Pending until the event loop turns; set by the first spin since the last turn. */
-  #turnTimer: ReturnType<typeof setTimeout> | undefined;
+  #turnMark: ReturnType<typeof setImmediate> | undefined;
   /** When the first spin since the event loop's last turn began. */
   #holdingSince = 0;
   readonly #markTurn = () => {
-    this.#turnTimer = undefined;
+    this.#turnMark = undefined;
     this.#wakeTurnWaiters();
   };
 
@@ -172,16 +181,18 @@ export class LibcReactor {
   }
 
   /**
-   * Spins on `attempt` (a non-blocking receive of `owner`'s `fd`) for up to `busyPollUs`,
-   * yielding the CPU between tries, when `fd` is the set's only socket and the hold rule
-   * allows: one system call per try, with no epoll registration at all, for a client's
-   * transfer or a server's only one. True as soon as an attempt succeeds. After false the
-   * caller waits with `spun` set, so the wait does not spin again.
+   * Spins on `attempt` (a non-blocking receive of `owner`'s `fd`), yielding the CPU between
+   * tries, when `fd` is the set's only socket: one system call per try, with no epoll
+   * registration at all, for a client's transfer or a server's only one. `since` is when the
+   * receive began to spin: it spins until `busyPollUs` after that, within the hold budget.
+   * See {@linkcode SpinOutcome} for what the caller does next.
    */
-  spinAlone(fd: number, owner: object, attempt: () => boolean): boolean {
-    if (this.#spinMs <= 0 || this.#members.size !== 1 || !this.has(fd, owner)) return false;
-    if (this.#waiters.size > 0 || !this.#mayHold()) return false;
-    return this.#spin(attempt);
+  spinAlone(fd: number, owner: object, attempt: () => boolean, since: number): SpinOutcome {
+    if (this.#spinMs <= 0 || this.#members.size !== 1 || !this.has(fd, owner)) return "skipped";
+    if (this.#waiters.size > 0) return "skipped";
+    const until = since + this.#spinMs;
+    if (this.#mayHold() && this.#spin(attempt, until)) return "found";
+    return performance.now() < until ? "held" : "spun";
   }
 
   /**
@@ -213,53 +224,51 @@ export class LibcReactor {
 
   /**
    * Whether a socket may hand out a datagram it found already queued without letting the event
-   * loop turn first. The same clock as spins, a longer budget (a turn costs about a millisecond
-   * of timer latency here): false once the loop has gone {@linkcode MAX_QUEUED_HOLD_MS} without
-   * a turn (a peer that keeps the queue full would otherwise hold it for as long as it sends);
-   * then the socket awaits {@linkcode LibcReactor.turn}.
+   * loop turn first: false once the loop has gone {@linkcode MAX_HOLD_MS} without a turn; then
+   * the socket awaits {@linkcode LibcReactor.turn}.
    */
   mayHold(): boolean {
-    return this.#mayHold(MAX_QUEUED_HOLD_MS);
+    return this.#mayHold();
   }
 
   /**
-   * Resolves when the event loop has turned: when the zero-delay timer that marks a turn has
-   * fired (it is due by the time a socket asks: timers ran), and a new hold budget begins.
+   * Resolves when the event loop has turned (timers, signals and Deno's sockets had their
+   * chance): when the immediate that marks a turn has run, and a new hold budget begins.
    */
   turn(): Promise<void> {
     if (this.#closed) {
       return Promise.reject(new Deno.errors.BadResource("The socket set is closed"));
     }
-    this.#turnTimer ??= setTimeout(this.#markTurn, 0);
+    this.#turnMark ??= setImmediate(this.#markTurn);
     return new Promise((resolve) => this.#turnWaiters.push(resolve));
   }
 
   /**
    * Whether the event loop may be held on: the first hold since the loop last turned starts
-   * the clock (and a zero-delay timer that stops it when the loop turns); holds may follow for
-   * `limitMs` ({@linkcode MAX_HOLD_MS} for spins), then spins give way to sleeps and queued
-   * datagrams to {@linkcode LibcReactor.turn} until the loop has turned.
+   * the clock (and an immediate that stops it when the loop turns); holds may follow for
+   * {@linkcode MAX_HOLD_MS}, then spins and queued datagrams wait for
+   * {@linkcode LibcReactor.turn}.
    */
-  #mayHold(limitMs = MAX_HOLD_MS): boolean {
-    if (this.#turnTimer === undefined) {
-      this.#turnTimer = setTimeout(this.#markTurn, 0);
+  #mayHold(): boolean {
+    if (this.#turnMark === undefined) {
+      this.#turnMark = setImmediate(this.#markTurn);
       this.#holdingSince = performance.now();
       return true;
     }
-    return performance.now() - this.#holdingSince < limitMs;
+    return performance.now() - this.#holdingSince < MAX_HOLD_MS;
   }
 
   /**
    * Tries `attempt`, yielding the CPU between tries, until it succeeds or `busyPollUs` is over
    * (never past the hold budget). The caller has just found nothing: it yields first.
    */
-  #spin(attempt: () => boolean): boolean {
+  #spin(attempt: () => boolean, until = performance.now() + this.#spinMs): boolean {
     this.#spins++;
-    const until = Math.min(performance.now() + this.#spinMs, this.#holdingSince + MAX_HOLD_MS);
+    const end = Math.min(until, this.#holdingSince + MAX_HOLD_MS);
     do {
       this.libc.sched_yield();
       if (attempt()) return true;
-    } while (performance.now() < until);
+    } while (performance.now() < end);
     return false;
   }
 
@@ -331,7 +340,7 @@ export class LibcReactor {
 
   async #close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#turnTimer);
+    clearImmediate(this.#turnMark);
     this.#wakeTurnWaiters(); // their sockets are released below: they find them closed
     try {
       for (const [fd, { owner }] of [...this.#members]) this.release(fd, owner);

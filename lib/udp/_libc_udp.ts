@@ -244,6 +244,7 @@ export class LibcUdpSocket {
   async receive(
     buffer: Uint8Array<ArrayBuffer> = new Uint8Array(65536),
   ): Promise<[Uint8Array<ArrayBuffer>, Deno.NetAddr]> {
+    let since = -1; // when this receive began to spin
     for (;;) {
       let got = this.#receiveNow(buffer);
       if (got) {
@@ -255,13 +256,21 @@ export class LibcUdpSocket {
         return got;
       }
       this.#streak = 0;
-      const spun = this.#reactor.spinAlone(
+      if (since < 0) since = performance.now();
+      const spin = this.#reactor.spinAlone(
         this.#fd,
         this,
         () => (got = this.#receiveNow(buffer)) !== undefined,
+        since,
       );
       if (got) return got;
-      await this.#reactor.wait(this.#fd, this, spun);
+      if (spin === "held") {
+        // The event loop is due a turn (cheap: an immediate); then the spin goes on.
+        await this.#reactor.turn();
+        this.#check();
+        continue;
+      }
+      await this.#reactor.wait(this.#fd, this, spin === "spun");
     }
   }
 
