@@ -7,12 +7,19 @@
  * 1 s. Not a server to use: a measuring stick for what the runtime allows, so our server and
  * the C servers can be compared with it.
  *
- * `deno run --allow-read --allow-net bench/_bare_server.ts ROOT PORT`
+ * With BUSY_POLL_US above 0 each transfer runs on our libc socket instead
+ * (`lib/udp/_libc_udp.ts`, what `--busy-poll` uses), and a window leaves in one `sendMany`.
+ *
+ * `deno run --allow-read --allow-net [--allow-ffi] bench/_bare_server.ts ROOT PORT
+ * [BUSY_POLL_US]`
  *
  * @module
  */
 
-const [root, portText] = Deno.args;
+import { openBareSocket } from "./_bare_socket.ts";
+
+const [root, portText, busyText] = Deno.args;
+const busyPollUs = Number(busyText ?? 0);
 const listener = Deno.listenDatagram({
   transport: "udp",
   hostname: "127.0.0.1",
@@ -64,7 +71,7 @@ async function serve(request: Uint8Array, peer: Deno.NetAddr): Promise<void> {
     images.set(key, image);
   }
   const { wire, starts } = image;
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const conn = openBareSocket(0, busyPollUs);
   const buffer = new Uint8Array(516);
   const to = { transport: "udp" as const, hostname: peer.hostname, port: peer.port };
   // One receive stays in flight and one lazy timer checks the wait: a timer (or a race) per
@@ -114,8 +121,14 @@ async function serve(request: Uint8Array, peer: Deno.NetAddr): Promise<void> {
     let next = 1;
     for (let tries = 0; next <= blocks && tries < 10;) {
       const last = Math.min(blocks, next + windowsize - 1);
-      for (let n = next; n <= last; n++) {
-        await conn.send(wire.subarray(starts[n - 1], starts[n]), to);
+      if (conn.sendMany) {
+        const window: Uint8Array[] = [];
+        for (let n = next; n <= last; n++) window.push(wire.subarray(starts[n - 1], starts[n]));
+        conn.sendMany(window, to);
+      } else {
+        for (let n = next; n <= last; n++) {
+          await conn.send(wire.subarray(starts[n - 1], starts[n]), to);
+        }
       }
       const got = await ack();
       if (got < 0) {

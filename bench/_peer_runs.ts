@@ -27,20 +27,25 @@ export type { PeerProcess, PeerServer } from "../integration/_peers.ts";
 /**
  * The clients the benchmark runs; `ours-busy` is ours with `--busy-poll 50` (libc socket,
  * spinning receives); `bare` is the floor of a Deno client (bench/_bare_client.ts: the least
- * work a download can take over Deno's UDP), a measuring stick, not a client.
+ * work a download can take over Deno's UDP), a measuring stick, not a client; `bare-busy` the
+ * same over our libc socket with a 50 µs busy poll (the floor of `ours-busy`).
  */
-export type ClientName = "ours" | "ours-busy" | "busybox" | "atftp" | "bare";
+export type ClientName = "ours" | "ours-busy" | "busybox" | "atftp" | "bare" | "bare-busy";
 /**
  * The servers the benchmark runs; `ours-busy` is ours with `--busy-poll 50`; `bare`: the
- * floor of a Deno server (bench/_bare_server.ts).
+ * floor of a Deno server (bench/_bare_server.ts); `bare-busy` its libc, busy-polling form.
  */
-export type ServerName = "ours" | "ours-busy" | "tftpd-hpa" | "atftpd" | "bare";
+export type ServerName = "ours" | "ours-busy" | "tftpd-hpa" | "atftpd" | "bare" | "bare-busy";
+
+/** The busy poll of `ours-busy` and `bare-busy`, in microseconds. */
+const BUSY_POLL_US = "50";
 
 /** The binary each client and server needs (`deno` is always there). */
 export const PEER_BINARY: Readonly<Record<ClientName | ServerName, string | undefined>> = {
   ours: undefined,
   "ours-busy": undefined,
   bare: undefined,
+  "bare-busy": undefined,
   busybox: "busybox",
   atftp: "atftp",
   "tftpd-hpa": "in.tftpd",
@@ -172,8 +177,9 @@ export function planCells(quick: boolean): Cell[] {
 
 /**
  * The floor cells (`--floor`): each side of the issue's targets next to the least a Deno
- * program can do in its place (`bare`). When bare is below the C peer, no Deno program on
- * `Deno.listenDatagram` can meet that target; ours / bare shows what our engine costs.
+ * program can do in its place, over Deno's UDP (`bare`) and over our busy-polling libc socket
+ * (`bare-busy`). When a bare side is below the C peer, no Deno program on that socket can
+ * meet that target; ours / bare shows what our engine costs.
  *
  * @example
  * ```ts
@@ -181,57 +187,77 @@ export function planCells(quick: boolean): Cell[] {
  * import { planFloorCells } from "./_peer_runs.ts";
  * const cells = planFloorCells();
  * assert.equal(cells.length, 14);
- * assert.deepEqual(cells[0].rows.map((r) => r.name), ["bare server 512", "ours / bare 512"]);
+ * assert.deepEqual(cells[0].rows.map((r) => r.name), [
+ *   "bare server 512",
+ *   "ours / bare server 512",
+ *   "bare-busy server 512",
+ *   "ours-busy / bare-busy server 512",
+ * ]);
  * ```
  */
 export function planFloorCells(): Cell[] {
+  /**
+   * A cell: the C side `peer`, and in place of it the bare floor and ours, each plain and
+   * busy-polling (`side` makes the variant of a name).
+   */
+  const floorCell = (
+    group: string,
+    p: Placement,
+    what: string,
+    peer: Variant,
+    side: (name: "bare" | "ours", busy: boolean) => Variant,
+    target: number,
+  ): Cell => ({
+    group,
+    placement: p,
+    variants: [
+      side("bare", false),
+      peer,
+      side("ours", false),
+      side("bare", true),
+      side("ours", true),
+    ],
+    rows: [
+      { name: `bare ${what}`, a: 0, b: 1, target },
+      { name: `ours / bare ${what}`, a: 2, b: 0 },
+      { name: `bare-busy ${what}`, a: 3, b: 1, target },
+      { name: `ours-busy / bare-busy ${what}`, a: 4, b: 3 },
+    ],
+  });
+  const named = (name: "bare" | "ours", busy: boolean) =>
+    (busy ? `${name}-busy` : name) as ClientName & ServerName;
   const cells: Cell[] = [];
   for (const bs of [512, 1468, 65464]) {
     for (const p of ["same", "split"] as const) {
-      cells.push({
-        group: "floor lock-step",
-        placement: p,
-        variants: [
-          v("busybox", "bare", bs),
-          v("busybox", "tftpd-hpa", bs),
-          v("busybox", "ours", bs),
-        ],
-        rows: [
-          { name: `bare server ${bs}`, a: 0, b: 1, target: 1 },
-          { name: `ours / bare ${bs}`, a: 2, b: 0 },
-        ],
-      });
+      cells.push(floorCell(
+        "floor lock-step",
+        p,
+        `server ${bs}`,
+        v("busybox", "tftpd-hpa", bs),
+        (name, busy) => v("busybox", named(name, busy), bs),
+        1,
+      ));
       if (bs === 65464) continue; // the 65464 target is the server's alone
-      cells.push({
-        group: "floor lock-step",
-        placement: p,
-        variants: [
-          v("bare", "tftpd-hpa", bs),
-          v("busybox", "tftpd-hpa", bs),
-          v("ours", "tftpd-hpa", bs),
-        ],
-        rows: [
-          { name: `bare client ${bs}`, a: 0, b: 1, target: 1 },
-          { name: `ours / bare client ${bs}`, a: 2, b: 0 },
-        ],
-      });
+      cells.push(floorCell(
+        "floor lock-step",
+        p,
+        `client ${bs}`,
+        v("busybox", "tftpd-hpa", bs),
+        (name, busy) => v(named(name, busy), "tftpd-hpa", bs),
+        1,
+      ));
     }
   }
   for (const w of [16, 64]) {
     for (const p of ["same", "split"] as const) {
-      cells.push({
-        group: "floor windowed",
-        placement: p,
-        variants: [
-          v("bare", "bare", 1468, w),
-          v("atftp", "atftpd", 1468, w),
-          v("ours", "ours", 1468, w),
-        ],
-        rows: [
-          { name: `bare pair 1468 x ${w}`, a: 0, b: 1, target: 1.5 },
-          { name: `ours / bare 1468 x ${w}`, a: 2, b: 0 },
-        ],
-      });
+      cells.push(floorCell(
+        "floor windowed",
+        p,
+        `pair 1468 x ${w}`,
+        v("atftp", "atftpd", 1468, w),
+        (name, busy) => v(named(name, busy), named(name, busy), 1468, w),
+        1.5,
+      ));
     }
   }
   return cells;
@@ -352,17 +378,14 @@ export async function startServers(
       const server = name === "ours"
         ? await startOurServerProcess(root)
         : name === "ours-busy"
-        ? await startOurServerProcess(root, { args: ["--busy-poll", "50"] })
-        : name === "bare"
-        ? await startOnFreePort("bare", root, (port) => ({
+        ? await startOurServerProcess(root, { args: ["--busy-poll", BUSY_POLL_US] })
+        : name === "bare" || name === "bare-busy"
+        ? await startOnFreePort(name, root, (port) => ({
           cmd: Deno.execPath(),
           args: [
-            "run",
-            "--allow-read",
-            "--allow-net",
+            ...["run", "--allow-read", "--allow-net", "--allow-ffi"],
             repoPath("bench/_bare_server.ts"),
-            root,
-            `${port}`,
+            ...[root, `${port}`, name === "bare" ? "0" : BUSY_POLL_US],
           ],
           options: { env: { NO_COLOR: "1" } },
         }), { readyMs: 10_000 })
@@ -409,12 +432,13 @@ export function clientCommand(
 ): { cmd: string; args: string[] } {
   const { port, remote, local, blksize, windowsize } = request;
   const repo = repoPath;
-  if (client === "bare") {
+  if (client === "bare" || client === "bare-busy") {
     return {
       cmd: Deno.execPath(),
       args: [
-        ...["run", "--allow-write", "--allow-net", repo("bench/_bare_client.ts")],
+        ...["run", "--allow-write", "--allow-net", "--allow-ffi", repo("bench/_bare_client.ts")],
         ...[`${port}`, remote, local, String(blksize), String(windowsize)],
+        client === "bare" ? "0" : BUSY_POLL_US,
       ],
     };
   }
@@ -426,7 +450,7 @@ export function clientCommand(
         repo("scripts/tftp.ts"),
         ...["get", `tftp://127.0.0.1:${port}/${remote}`, local, "-q", "--json"],
         ...["--blksize", String(blksize), "--windowsize", String(windowsize)],
-        ...(client === "ours-busy" ? ["--busy-poll", "50"] : []),
+        ...(client === "ours-busy" ? ["--busy-poll", BUSY_POLL_US] : []),
       ],
     };
   }
@@ -538,7 +562,9 @@ export async function runClient(
       return fail(`wrong bytes (${bytes.length} of ${file.sizeBytes})`);
     }
     let ms = wallMs;
-    if (client === "ours" || client === "ours-busy" || client === "bare") {
+    if (
+      client === "ours" || client === "ours-busy" || client === "bare" || client === "bare-busy"
+    ) {
       const report = JSON.parse((await child.stdout).trim().split("\n").at(-1) ?? "{}");
       if (typeof report.elapsedMs !== "number") return fail("no elapsedMs in its --json line");
       ms = report.elapsedMs;

@@ -45,8 +45,9 @@ Options:
   --runs N       Runs of each side of each cell, 1-100 (default 5; 1 with --quick)
   --quick        A small subset with a 4 MiB file, for a smoke test
   --floor        Instead of the targets: each target's sides next to the floor of a Deno
-                 program (bench/_bare_*.ts: the least work over Deno's UDP), to see which
-                 targets any Deno program could reach and what our engine costs
+                 program (bench/_bare_*.ts: the least work over Deno's UDP, and over our
+                 busy-polling libc socket), to see which targets any Deno program could
+                 reach and what our engine costs
   --only TEXT    Only the cells whose "group cell placement" contains TEXT
   --timeout S    Longest time of one run in seconds; the client is killed (default 60)
   --json FILE    Where to write the results (default bench/results/peers-<date>.json)
