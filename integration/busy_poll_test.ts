@@ -642,6 +642,34 @@ Deno.test("libc sockets: a busy poll longer than the hold budget lets the loop t
   }
 });
 
+Deno.test("libc socket: the rest of a burst is handed out by receiveQueued, then undefined", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 50 });
+  const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  try {
+    const buffer = new Uint8Array(64);
+    assert.equal(socket.receiveQueued(buffer), undefined, "nothing taken from the kernel yet");
+    for (let i = 0; i < 6; i++) await peer.send(new Uint8Array([i]), socket.addr);
+    const got: number[] = [];
+    // Two receives find a datagram waiting; the third takes the rest of the burst at once.
+    for (let i = 0; i < 3; i++) {
+      got.push((await within(socket.receive(buffer), 1000, "receive"))[0][0]);
+    }
+    for (let queued = socket.receiveQueued(buffer); queued; queued = socket.receiveQueued(buffer)) {
+      got.push(queued[0][0]);
+      assert.equal(queued[1].port, (peer.addr as Deno.NetAddr).port);
+    }
+    assert.deepEqual(got, [0, 1, 2, 3, 4, 5]);
+    assert.equal(socket.receiveQueued(buffer), undefined);
+    socket.close();
+    assert.throws(() => socket.receiveQueued(buffer), Deno.errors.BadResource);
+  } finally {
+    peer.close();
+    socket.close();
+    await reactor.close();
+  }
+});
+
 Deno.test("libc socket: a second receive at once is refused; bad addresses are TypeErrors", async () => {
   const reactor = new LibcReactor({ busyPollUs: 0 });
   try {

@@ -275,6 +275,20 @@ export class LibcUdpSocket {
   }
 
   /**
+   * The next datagram of a burst already taken from the kernel (see `#receiveNow`), at once and
+   * without a system call or a promise; undefined when the burst is used up (then `receive`)
+   * or the event loop is due a turn. Throws BadResource once the socket is closed. Not while a
+   * `receive` is in progress (the driver never does that).
+   */
+  receiveQueued(
+    buffer: Uint8Array<ArrayBuffer>,
+  ): [Uint8Array<ArrayBuffer>, Deno.NetAddr] | undefined {
+    this.#check();
+    if (this.#taken >= this.#queued || !this.#reactor.mayHold()) return undefined;
+    return this.#nextOfBatch(buffer);
+  }
+
+  /**
    * One non-blocking receive: a datagram, or undefined when none is queued. After
    * {@linkcode BURST} receives in a row that found a datagram waiting, the next asks for all
    * that is queued at once (a window comes in a burst: `_libc_mmsg.ts`) and hands those out

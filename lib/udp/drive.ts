@@ -48,12 +48,18 @@ export interface DriveHooks {
 
 /**
  * What the driver needs of a socket: the part of `Deno.DatagramConn` it uses (the libc
- * busy-polling socket has the same shape), and optionally `sendMany`: several datagrams to
- * one peer at once, in order, synchronously (throws as `send` rejects). The driver hands it
- * everything a step sends, so a window can leave in one system call.
+ * busy-polling socket has the same shape), and optionally:
+ * - `sendMany`: several datagrams to one peer at once, in order, synchronously (throws as
+ *   `send` rejects). The driver hands it everything a step sends, so a window can leave in
+ *   one system call.
+ * - `receiveQueued`: a datagram the socket already holds (the rest of a burst it took at
+ *   once), synchronously, or undefined; throws as `receive` rejects. The driver asks it
+ *   before each `receive`, never while one is in flight: the datagrams of a window then cost
+ *   no promise each.
  */
 export type DatagramSocket = Pick<Deno.DatagramConn, "addr" | "send" | "receive"> & {
   sendMany?(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void;
+  receiveQueued?(buffer: Uint8Array<ArrayBuffer>): [Uint8Array, Deno.NetAddr] | undefined;
 };
 
 /** What a receive gives: the socket's own result (no object of ours per datagram), or why not. */
@@ -147,7 +153,7 @@ export async function driveTransfer(
   }
   /** A buffer of the size the machine asks for now; a new one only when that changed. */
   let buffer = new Uint8Array(0);
-  const receiveBuffer = (): Uint8Array => {
+  const receiveBuffer = (): Uint8Array<ArrayBuffer> => {
     const bytes = hooks.bufferBytes ?? machine.receiveBytes ?? 65540;
     if (buffer.length !== bytes) buffer = new Uint8Array(bytes);
     return buffer;
@@ -206,6 +212,16 @@ export async function driveTransfer(
     } catch { /* a tracing hook must not end the transfer */ }
   };
 
+  /**
+   * Feeds a received datagram to the machine. The socket's address object as it is: the
+   * machine copies a peer it keeps. A tracing hook gets a plain { hostname, port }, as for
+   * sends.
+   */
+  const handle = (bytes: Uint8Array, from: Deno.NetAddr) => {
+    if (onDatagram) see("recv", { hostname: from.hostname, port: from.port }, bytes);
+    machine.handleDatagram(monotonicNow(), from, bytes);
+  };
+
   /** The address of the last peer sent to, as `send` takes it (a transfer has one peer). */
   let sendPeer: Peer | undefined;
   let sendAddr: Deno.NetAddr | undefined;
@@ -220,48 +236,55 @@ export async function driveTransfer(
   /**
    * Events, then datagrams. `final`: the machine was just aborted; report its events, send
    * only its ERROR (not, say, the ACK of data a stalled sink never stored), never throw.
-   * Returns a promise only when there was something to do: most steps of a lock-step
-   * transfer have nothing, and an async call would cost a promise and a turn each time.
+   * Returns a promise only when it has to wait (a hook's promise, Deno's `send`): a step
+   * whose sink takes a block at once and whose socket sends synchronously costs no promise.
    */
   const flush = (final = false): Promise<void> | undefined => {
-    const event = machine.pollEvent();
-    const transmit = event ? undefined : machine.pollTransmit();
-    return event || transmit ? drain(event, transmit, final) : undefined;
-  };
-  /** The work of `flush`, from the first event or else the first datagram it found. */
-  const drain = async (
-    first: TransferEvent | undefined,
-    firstTransmit: Transmit | undefined,
-    final: boolean,
-  ): Promise<void> => {
-    for (let e = first; e; e = machine.pollEvent()) {
+    for (let e = machine.pollEvent(); e; e = machine.pollEvent()) {
       if (!onEvent) continue;
-      if (!final) {
-        const waiting = settle(onEvent(e));
-        if (waiting) await waiting;
-        continue;
-      }
+      let waiting: Promise<void> | undefined;
       try {
-        const waiting = settle(onEvent(e));
-        if (waiting) await waiting;
-      } catch { /* the transfer ends anyway */ }
+        waiting = settle(onEvent(e));
+      } catch (error) {
+        if (final) continue; // the transfer ends anyway
+        throw error;
+      }
+      if (waiting) return flushAfter(waiting, final);
     }
-    for (let t = firstTransmit ?? machine.pollTransmit(); t; t = machine.pollTransmit()) {
+    const first = machine.pollTransmit();
+    if (!first) return undefined;
+    if (!conn.sendMany) return sendEach(first, final);
+    for (let t: Transmit | undefined = first; t; t = machine.pollTransmit()) {
       if (final && !isError(t.bytes)) continue;
       see("send", t.to, t.bytes);
-      if (conn.sendMany) {
-        if (batch.length > 0 && !samePeer(batchTo!, t.to)) sendBatch(final);
-        batch.push(t.bytes);
-        batchTo = t.to;
-        continue;
-      }
+      if (batch.length > 0 && !samePeer(batchTo!, t.to)) sendBatch(final);
+      batch.push(t.bytes);
+      batchTo = t.to;
+    }
+    if (batch.length > 0) sendBatch(final);
+    return undefined;
+  };
+  /** `flush` once the hook's promise `waiting` settled (its rejection ends the transfer). */
+  const flushAfter = async (waiting: Promise<void>, final: boolean): Promise<void> => {
+    try {
+      await waiting;
+    } catch (error) {
+      if (!final) throw error;
+    }
+    const more = flush(final);
+    if (more) await more;
+  };
+  /** Sends on a socket without `sendMany`: one awaited `send` per datagram. */
+  const sendEach = async (first: Transmit, final: boolean): Promise<void> => {
+    for (let t: Transmit | undefined = first; t; t = machine.pollTransmit()) {
+      if (final && !isError(t.bytes)) continue;
+      see("send", t.to, t.bytes);
       try {
         await conn.send(t.bytes, addrOf(t.to));
       } catch (error) {
         sendFailed(error, final);
       }
     }
-    if (batch.length > 0) sendBatch(final);
   };
   /** Datagrams of this step for one peer, for a socket that sends them at once. */
   const batch: Uint8Array[] = [];
@@ -299,6 +322,16 @@ export async function driveTransfer(
       if (flushing) await flushing;
       if (machine.isClosed) break;
       if (aborted) throw CANCELLED;
+      // A datagram the socket already holds (the rest of a window) is handled at once: no
+      // promise, no deadline. While datagrams keep coming the deadline does not matter; the
+      // wait after the last of them sets it.
+      const queued = pending ? undefined : conn.receiveQueued?.(receiveBuffer());
+      if (queued) {
+        handle(queued[0], queued[1] as Deno.NetAddr);
+        flushing = flush();
+        if (flushing) await flushing;
+        continue;
+      }
       const deadline = machine.pollTimeout();
       const receiving = pending ??= conn.receive(receiveBuffer()).catch(receiveFailed);
       waiting = true;
@@ -323,11 +356,7 @@ export async function driveTransfer(
       waiting = false;
       if (Array.isArray(woke)) {
         pending = undefined;
-        // The socket's address object as it is: the machine copies a peer it keeps. A tracing
-        // hook gets a plain { hostname, port }, as for sends.
-        const [bytes, from] = woke as [Uint8Array, Deno.NetAddr];
-        if (onDatagram) see("recv", { hostname: from.hostname, port: from.port }, bytes);
-        machine.handleDatagram(monotonicNow(), from, bytes);
+        handle(woke[0], woke[1] as Deno.NetAddr);
       } else if (woke instanceof Closed) {
         pending = undefined;
         // An ICMP report about an earlier send: the datagram was lost, receive again.

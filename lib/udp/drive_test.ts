@@ -378,3 +378,90 @@ Deno.test("driveTransfer leaves no deadline behind, however the transfer ends", 
     assert.equal(deadlines.size, 0, `${name}: a deadline is left`);
   }
 });
+
+/**
+ * A socket that also holds a burst: after `receive` hands out the first datagram, the rest of
+ * `burst` comes from `receiveQueued` (or `queuedError` is thrown there). Asserts the driver
+ * never asks for a queued datagram while a receive is in flight.
+ */
+class BurstConn extends FakeConn {
+  receives = 0;
+  /** Datagrams `receive` handed out. */
+  delivered = 0;
+  taken = 0;
+  #inFlight = false;
+  #burst: Uint8Array[];
+  queuedError: Error | undefined;
+
+  constructor(first: Uint8Array, burst: Uint8Array[]) {
+    super([{ bytes: first, from: TID }]);
+    this.#burst = burst;
+  }
+
+  override async receive(): Promise<[Uint8Array, Deno.NetAddr]> {
+    this.receives++;
+    this.#inFlight = true;
+    try {
+      const got = await super.receive();
+      this.delivered++;
+      return got;
+    } finally {
+      this.#inFlight = false;
+    }
+  }
+
+  receiveQueued(): [Uint8Array, Deno.NetAddr] | undefined {
+    assert.equal(this.#inFlight, false, "receiveQueued while a receive is in flight");
+    if (this.receives === 0) return undefined; // nothing was taken from the kernel yet
+    if (this.queuedError) throw this.queuedError;
+    const bytes = this.#burst.shift();
+    if (!bytes) return undefined;
+    this.taken++;
+    return [bytes, { transport: "udp", ...TID }];
+  }
+}
+
+Deno.test("driveTransfer: datagrams the socket already holds are handled without a receive each", async () => {
+  const blocks = [new Uint8Array(512).fill(1), new Uint8Array(512).fill(2), new Uint8Array(10)];
+  const fake = new BurstConn(encodeData(1, blocks[0]), [
+    encodeData(2, blocks[1]),
+    encodeData(3, blocks[2]),
+  ]);
+  const written: number[] = [];
+  try {
+    await within(
+      driveTransfer(download(), fake.conn, {
+        onEvent: (e) => {
+          if (e.type === "data") written.push(...e.data.subarray(0, 1), e.data.length);
+        },
+      }),
+      2000,
+      "the download",
+    );
+  } finally {
+    fake.close();
+  }
+  assert.deepEqual([fake.delivered, fake.taken], [1, 2], "one received, two taken at once");
+  assert.deepEqual(written, [1, 512, 2, 512, 0, 10]);
+  assert.deepEqual(fake.sent.map((s) => [...s.bytes.subarray(0, 4)]), [
+    [...fake.sent[0].bytes.subarray(0, 4)], // the RRQ
+    [0, OPCODE.ACK, 0, 1],
+    [0, OPCODE.ACK, 0, 2],
+    [0, OPCODE.ACK, 0, 3],
+  ]);
+  assert.equal(fake.opcodes()[0], OPCODE.RRQ);
+});
+
+Deno.test("driveTransfer: a socket error on a held datagram ends the transfer with ERROR 0", async () => {
+  const fake = new BurstConn(encodeData(1, new Uint8Array(512)), []);
+  fake.queuedError = new Deno.errors.BadResource("Socket is closed");
+  try {
+    await assert.rejects(
+      within(driveTransfer(download(), fake.conn), 2000, "the download"),
+      Deno.errors.BadResource,
+    );
+  } finally {
+    fake.close();
+  }
+  assert.deepEqual(fake.opcodes(), [OPCODE.RRQ, OPCODE.ACK, OPCODE.ERROR]);
+});
