@@ -218,13 +218,14 @@ export function request(
 
 /**
  * For `assert.rejects`: the error is a {@linkcode TftpRemoteError} with `code` (and, when
- * given, the peer's exact `message`).
+ * given, the peer's exact `message`, or one that matches it).
  */
-export function isRemote(code: number, message?: string): (error: unknown) => boolean {
+export function isRemote(code: number, message?: string | RegExp): (error: unknown) => boolean {
   return (error) => {
     assert.ok(error instanceof TftpRemoteError, `expected TftpRemoteError, got ${error}`);
     assert.equal(error.code, code, `error code (${error.message})`);
-    if (message !== undefined) assert.equal(error.remoteMessage, message);
+    if (typeof message === "string") assert.equal(error.remoteMessage, message);
+    if (message instanceof RegExp) assert.match(error.remoteMessage, message);
     return true;
   };
 }

@@ -311,6 +311,59 @@ Deno.test("fileSource in block-sized chunks: byte-exact, known size or not, and 
   }
 });
 
+Deno.test("fileSource reads the next chunk ahead; its failure comes with the read that wanted it", async () => {
+  /** A file of `bytes` whose reads are recorded; read number `failAt` (1-based) fails. */
+  const fakeFile = (bytes: Uint8Array, failAt = Infinity) => {
+    const calls: number[] = [];
+    let at = 0;
+    const file = {
+      read(buffer: Uint8Array): Promise<number | null> {
+        calls.push(buffer.length);
+        if (calls.length === failAt) return Promise.reject(new Deno.errors.PermissionDenied("no"));
+        if (at >= bytes.length) return Promise.resolve(null);
+        const n = Math.min(buffer.length, bytes.length - at);
+        buffer.set(bytes.subarray(at, at + n));
+        at += n;
+        return Promise.resolve(n);
+      },
+      close() {},
+    };
+    return { file: file as unknown as Deno.FsFile, calls };
+  };
+  const bytes = content(10_000, 9);
+  const { file, calls } = fakeFile(bytes);
+  const source = fileSource(file, bytes.length, { chunkBytes: 4096 });
+  const first = (await source.read())!.slice();
+  assert.deepEqual(calls, [4096, 4096], "the second chunk is read ahead at once");
+  const second = (await source.read())!.slice();
+  assert.deepEqual(calls, [4096, 4096, 10_000 - 8192], "then the rest of the promised size");
+  const third = (await source.read())!.slice();
+  assert.equal(calls.length, 3, "nothing is left to read ahead");
+  assert.equal(await source.read(), null);
+  assert.deepEqual(concatBytes([first, second, third]), bytes);
+  await source.close();
+
+  // The read ahead fails: the first read still gets its bytes; the next one gets the error.
+  const failing = fakeFile(bytes, 2);
+  const source2 = fileSource(failing.file, bytes.length, { chunkBytes: 4096 });
+  assert.deepEqual((await source2.read())?.length, 4096);
+  await assert.rejects(source2.read(), (error: Error) => error instanceof TftpError);
+  await source2.close();
+
+  // Closed with a read ahead pending that then fails: nothing is left unhandled.
+  const abandoned = fakeFile(bytes, 2);
+  const source3 = fileSource(abandoned.file, bytes.length, { chunkBytes: 4096 });
+  await source3.read();
+  await source3.close();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  // A file that fits one chunk: one buffer, no read ahead.
+  const small = fakeFile(bytes.subarray(0, 100));
+  const source4 = fileSource(small.file, 100, { chunkBytes: 4096 });
+  assert.equal((await source4.read())?.length, 100);
+  assert.deepEqual(small.calls, [100]);
+  await source4.close();
+});
+
 Deno.test("serveTftp readChunkBytes: small file reads serve byte-exact; out-of-range sizes refused", async () => {
   for (const readChunkBytes of [511, 262_145, 1000.5]) {
     assert.throws(

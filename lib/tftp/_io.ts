@@ -341,16 +341,20 @@ export interface FileSourceOptions {
 }
 
 /**
- * A source reading an open file in chunks of `options.chunkBytes` (32 KiB), reusing one buffer
- * (no larger than the file, when its `size` is known: a small file costs a small buffer). A
- * caller that wants more at once (a 65464-byte block, a wide window: see `read(wanted)`) gets
- * chunks of up to 256 KiB.
+ * A source reading an open file in chunks of `options.chunkBytes` (32 KiB), ahead of the
+ * caller: once a chunk is handed out, the next is read into a second buffer while the caller
+ * sends the first, so the read's latency (an operation on Deno's blocking threads) is hidden
+ * behind the network round trip instead of adding to it. Two buffers, reused (each no larger
+ * than the file when its `size` is known: a file that fits one chunk costs one buffer and no
+ * read ahead). A caller that wants more at once (a 65464-byte block, a wide window: see
+ * `read(wanted)`) gets chunks of up to 256 KiB.
  *
  * A known `size` is a promise (it went out as tsize, or the peer counts on it): the source
  * gives exactly that many bytes. A file that grows meanwhile is served as it was when the
  * transfer began (up to `size`); a file that ends early (truncated meanwhile) fails the read
  * with ERROR 0 "File changed while being read", so the transfer ends with an ERROR instead of
  * a short file the peer would take for complete. Content rewritten in place is not detected.
+ * A read ahead that fails fails the read that wanted its bytes, not before.
  *
  * @example
  * ```ts ignore
@@ -372,33 +376,59 @@ export function fileSource(
   }
   const sized = (bytes: number) =>
     new Uint8Array(Math.max(1, size === undefined ? bytes : Math.min(bytes, size)));
-  let buffer = sized(chunkBytes);
-  let offset = 0;
+  /** The buffer of the chunk last handed out, and the one the read ahead fills. */
+  let front = sized(chunkBytes);
+  let back: Uint8Array<ArrayBuffer> | undefined;
+  /** How large the buffers should be (grows when a caller wants more at once). */
+  let target = front.length;
+  let offset = 0; // bytes read from the file, a finished read ahead included
+  let ahead: Promise<Uint8Array | null> | undefined;
+  let closed = false;
+  /** One read into `buffer` (one at a time: the ahead, or the caller's when none ran). */
+  const readInto = async (buffer: Uint8Array): Promise<Uint8Array | null> => {
+    const want = size === undefined ? buffer.length : Math.min(buffer.length, size - offset);
+    if (want === 0) return null;
+    let n: number | null;
+    try {
+      n = await file.read(buffer.subarray(0, want));
+    } catch (error) {
+      throw fileErrorToTftp(error, false);
+    }
+    if (n === null) {
+      if (size === undefined) return null;
+      throw fileChangedError(offset, size);
+    }
+    offset += n;
+    return buffer.subarray(0, n);
+  };
   return {
     size,
     async read(wanted = 0) {
-      // A caller that can use more than the buffer holds gets a larger buffer, once: a
-      // 65464-byte block costs one read, not two.
-      if (wanted > buffer.length && buffer.length < MAX_READ_CHUNK_BYTES) {
-        const grown = sized(Math.min(wanted, MAX_READ_CHUNK_BYTES));
-        if (grown.length > buffer.length) buffer = grown;
+      // A caller that can use more than a buffer holds gets larger buffers: a 65464-byte
+      // block costs one read, not two.
+      if (wanted > target && target < MAX_READ_CHUNK_BYTES) {
+        target = Math.max(target, sized(Math.min(wanted, MAX_READ_CHUNK_BYTES)).length);
       }
-      const want = size === undefined ? buffer.length : Math.min(buffer.length, size - offset);
-      if (want === 0) return null;
-      let n: number | null;
-      try {
-        n = await file.read(buffer.subarray(0, want));
-      } catch (error) {
-        throw fileErrorToTftp(error, false);
+      let chunk: Uint8Array | null;
+      if (ahead) {
+        const reading = ahead;
+        ahead = undefined;
+        chunk = await reading;
+        [front, back] = [back!, front]; // the chunk is in the buffer the read ahead filled
+      } else {
+        if (front.length < target) front = new Uint8Array(target);
+        chunk = await readInto(front);
       }
-      if (n === null) {
-        if (size === undefined) return null;
-        throw fileChangedError(offset, size);
+      if (chunk !== null && !closed && (size === undefined || offset < size)) {
+        // The caller is done with the other buffer: it asked for the next chunk.
+        if (!back || back.length < target) back = new Uint8Array(target);
+        ahead = readInto(back);
+        ahead.catch(() => {}); // seen by the read that awaits it; none may come
       }
-      offset += n;
-      return buffer.subarray(0, n);
+      return chunk;
     },
     close() {
+      closed = true;
       try {
         file.close();
       } catch { /* already closed */ }
