@@ -2,6 +2,7 @@
 // the client driving whole transfers with it (`busyPollUs`), also through loss and
 // duplication. Run with: deno test --allow-all integration/busy_poll_test.ts
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { join } from "node:path";
 import { type ClientOptions, serveTftp, tftpGet, tftpGetBytes, tftpPut } from "../mod.ts";
 import { startOurServerProcess } from "./_peers.ts";
@@ -638,6 +639,36 @@ Deno.test("libc sockets: a busy poll longer than the hold budget lets the loop t
       socket.close();
     }
   } finally {
+    await reactor.close();
+  }
+});
+
+Deno.test("libc socket: answers just after the spin grow its busy poll (up to 8x); a long wait resets it", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 200 });
+  const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  try {
+    assert.equal(socket.busyPollMs, 0.2);
+    const seen: number[] = [];
+    // The spin holds the event loop: an immediate's send comes just after it ended.
+    for (let i = 0; i < 8; i++) {
+      setImmediate(() => void peer.send(new Uint8Array([i]), socket.addr));
+      const [got] = await within(socket.receive(), 1000, "receive");
+      assert.equal(got[0], i);
+      seen.push(socket.busyPollMs);
+      await reactor.turn(); // a fresh hold budget for the next spin
+    }
+    // Doubled after each late answer, never past 8 x 0.2 ms (at the cap an answer that comes
+    // only after the spin is late enough to set it back).
+    assert.ok(seen.every((ms) => [0.2, 0.4, 0.8, 1.6].includes(ms)), `${seen}`);
+    assert.ok(seen.includes(1.6), `grew to the cap: ${seen}`);
+    // An answer 20 ms later: a slow peer, back to the set's busy poll.
+    setTimeout(() => void peer.send(new Uint8Array([9]), socket.addr), 20);
+    await within(socket.receive(), 1000, "receive");
+    assert.equal(socket.busyPollMs, 0.2);
+  } finally {
+    peer.close();
+    socket.close();
     await reactor.close();
   }
 });

@@ -89,9 +89,10 @@ export interface ClientOptions extends TransferConfig {
   onDatagram?: (direction: "send" | "recv", peer: Peer, bytes: Uint8Array, local: Peer) => void;
   /**
    * Busy polling, in microseconds (Linux, needs `--allow-ffi`): each receive keeps asking
-   * the socket for up to this long, yielding the CPU between tries, before it sleeps. A
-   * lock-step transfer then skips a sleep and wake-up per block and goes faster, for CPU
-   * spent spinning; 0 keeps Deno's own socket. Meant for one transfer at a time, not for
+   * the socket for up to this long, yielding the CPU between tries, before it sleeps (up to
+   * 8 times as long while answers keep coming just after the spin). A lock-step transfer
+   * then skips a sleep and wake-up per block and goes faster, for CPU spent spinning; 0
+   * keeps Deno's own socket. Meant for one transfer at a time, not for
    * hundreds in one process. 50 is a good value on loopback and LANs.
    * @default {0}
    */

@@ -81,7 +81,8 @@ export interface ServerOptions extends ServerTransferOptions, ServerLimits {
   /**
    * Busy polling, in microseconds (Linux, needs `--allow-ffi`): transfers use libc sockets
    * in one epoll set, and while every transfer waits for the network the wait spins for up
-   * to this long, yielding the CPU between tries, before it sleeps. Lock-step transfers
+   * to this long, yielding the CPU between tries, before it sleeps (a lone transfer's, up to
+   * 8 times as long while its ACKs keep coming just after the spin). Lock-step transfers
    * then skip a sleep and wake-up per block, for CPU spent spinning; a server with work to
    * do never spins. 0 keeps Deno's own sockets. The request port stays a Deno socket.
    * @default {0}

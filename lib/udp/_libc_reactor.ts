@@ -139,6 +139,11 @@ export class LibcReactor {
     }
   }
 
+  /** The busy poll of a wait, in milliseconds (0: none). */
+  get busyPollMs(): number {
+    return this.#spinMs;
+  }
+
   /** How many waits spun so far (for tests and diagnostics). */
   get spins(): number {
     return this.#spins;
@@ -184,13 +189,20 @@ export class LibcReactor {
    * Spins on `attempt` (a non-blocking receive of `owner`'s `fd`), yielding the CPU between
    * tries, when `fd` is the set's only socket: one system call per try, with no epoll
    * registration at all, for a client's transfer or a server's only one. `since` is when the
-   * receive began to spin: it spins until `busyPollUs` after that, within the hold budget.
+   * receive began to spin: it spins until `spinMs` (default: `busyPollUs`) after that, within
+   * the hold budget.
    * See {@linkcode SpinOutcome} for what the caller does next.
    */
-  spinAlone(fd: number, owner: object, attempt: () => boolean, since: number): SpinOutcome {
+  spinAlone(
+    fd: number,
+    owner: object,
+    attempt: () => boolean,
+    since: number,
+    spinMs = this.#spinMs,
+  ): SpinOutcome {
     if (this.#spinMs <= 0 || this.#members.size !== 1 || !this.has(fd, owner)) return "skipped";
     if (this.#waiters.size > 0) return "skipped";
-    const until = since + this.#spinMs;
+    const until = since + spinMs;
     if (this.#mayHold() && this.#spin(attempt, until)) return "found";
     return performance.now() < until ? "held" : "spun";
   }

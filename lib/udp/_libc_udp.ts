@@ -34,6 +34,11 @@ import type { DatagramSocket } from "./drive.ts";
 
 /** The longest busy poll allowed: 10 ms (spinning longer than a timer tick gains nothing). */
 export const MAX_BUSY_POLL_US = 10_000;
+/**
+ * How far a socket's busy poll may grow above its set's (see `#adaptSpin`): answers that keep
+ * coming just after the spin ended, as a window's ACK does, then find it still spinning.
+ */
+export const MAX_SPIN_GROWTH = 8;
 /** Tries of a send the kernel had no room for (EAGAIN), a yield apart. */
 const SEND_RETRIES = 1000;
 /** Receives in a row that found a datagram waiting, after which receives are batched. */
@@ -111,6 +116,8 @@ export class LibcUdpSocket {
   readonly #lastFromBytes = new Uint8Array(SOCKADDR_BYTES);
   /** Receives in a row that found a datagram waiting (0 after a wait). */
   #streak = 0;
+  /** This socket's busy poll in ms: the set's, grown while answers come just after it. */
+  #spinMs: number;
   /**
    * The batch lent by the pool while a burst is being handed out (`#taken` of `#queued`);
    * undefined otherwise.
@@ -132,6 +139,7 @@ export class LibcUdpSocket {
   constructor(reactor: LibcReactor, bind: LibcBind) {
     if (reactor.closed) throw new Deno.errors.BadResource("The socket set is closed");
     this.#reactor = reactor;
+    this.#spinMs = reactor.busyPollMs;
     const { libc, errno } = reactor;
     ({ pool: this.#pool, sender: this.#segmented } = sharedOf(libc, errno));
     const length = writeSockaddr(this.#to, bind.hostname, bind.port ?? 0);
@@ -155,6 +163,11 @@ export class LibcUdpSocket {
       throw error;
     }
     this.#fd = fd;
+  }
+
+  /** This socket's busy poll now, in milliseconds (see `#adaptSpin`; for diagnostics). */
+  get busyPollMs(): number {
+    return this.#spinMs;
   }
 
   /** Sends one datagram, synchronously underneath. */
@@ -245,9 +258,11 @@ export class LibcUdpSocket {
     buffer: Uint8Array<ArrayBuffer> = new Uint8Array(65536),
   ): Promise<[Uint8Array<ArrayBuffer>, Deno.NetAddr]> {
     let since = -1; // when this receive began to spin
+    let slept = false; // it spun for its whole busy poll, then waited in epoll
     for (;;) {
       let got = this.#receiveNow(buffer);
       if (got) {
+        if (slept) this.#adaptSpin(performance.now() - since);
         // Datagrams that keep coming must not keep the event loop from turning.
         if (!this.#reactor.mayHold()) {
           await this.#reactor.turn();
@@ -262,6 +277,7 @@ export class LibcUdpSocket {
         this,
         () => (got = this.#receiveNow(buffer)) !== undefined,
         since,
+        this.#spinMs,
       );
       if (got) return got;
       if (spin === "held") {
@@ -270,8 +286,22 @@ export class LibcUdpSocket {
         this.#check();
         continue;
       }
+      slept ||= spin === "spun";
       await this.#reactor.wait(this.#fd, this, spin === "spun");
     }
+  }
+
+  /**
+   * Adapts this socket's busy poll after a receive that spun for all of it and then slept
+   * `waitedMs` in all (as KVM does its halt polling): an answer that came soon after the spin
+   * ended (within {@linkcode MAX_SPIN_GROWTH} times the set's busy poll: say a window's ACK,
+   * which takes a whole window's round trip) doubles it, up to that; a longer wait (a slow or
+   * idle peer) sets it back to the set's busy poll.
+   */
+  #adaptSpin(waitedMs: number): void {
+    const base = this.#reactor.busyPollMs;
+    const most = Math.min(base * MAX_SPIN_GROWTH, MAX_BUSY_POLL_US / 1000);
+    this.#spinMs = waitedMs <= most ? Math.min(most, this.#spinMs * 2) : base;
   }
 
   /**
