@@ -673,27 +673,56 @@ Deno.test("libc socket: answers just after the spin grow its busy poll (up to 8x
   }
 });
 
-Deno.test("libc socket: the rest of a burst is handed out by receiveQueued, then undefined", async () => {
+Deno.test("libc socket: tryReceive takes what the kernel has, else spins once; receive goes on from there", async () => {
+  const reactor = new LibcReactor({ busyPollUs: 200 });
+  const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  try {
+    const buffer = new Uint8Array(64);
+    await peer.send(new Uint8Array([1]), socket.addr);
+    assert.deepEqual([...socket.tryReceive(buffer)![0]], [1], "queued in the kernel: at once");
+    assert.equal(reactor.spins, 0, "no spin for it");
+    await reactor.turn();
+    const before = performance.now();
+    assert.equal(socket.tryReceive(buffer), undefined, "nothing within the busy poll");
+    assert.ok(performance.now() - before >= 0.2, "it spun for the busy poll");
+    assert.equal(reactor.spins, 1);
+    assert.equal(socket.tryReceive(buffer), undefined, "a miss waits for receive: no spin");
+    assert.equal(reactor.spins, 1);
+    const receiving = socket.receive(buffer);
+    assert.equal(reactor.spins, 1, "receive does not spin again after the miss");
+    await peer.send(new Uint8Array([2]), socket.addr);
+    assert.deepEqual([...(await within(receiving, 1000, "receive"))[0]], [2]);
+    await peer.send(new Uint8Array([3]), socket.addr);
+    assert.deepEqual([...socket.tryReceive(buffer)![0]], [3], "after the receive: at once again");
+  } finally {
+    peer.close();
+    socket.close();
+    await reactor.close();
+  }
+});
+
+Deno.test("libc socket: tryReceive hands out the rest of a burst, then undefined once nothing comes", async () => {
   const reactor = new LibcReactor({ busyPollUs: 50 });
   const socket = new LibcUdpSocket(reactor, { hostname: "127.0.0.1" });
   const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   try {
     const buffer = new Uint8Array(64);
-    assert.equal(socket.receiveQueued(buffer), undefined, "nothing taken from the kernel yet");
+    assert.equal(socket.tryReceive(buffer), undefined, "nothing came within the busy poll");
     for (let i = 0; i < 6; i++) await peer.send(new Uint8Array([i]), socket.addr);
     const got: number[] = [];
     // Two receives find a datagram waiting; the third takes the rest of the burst at once.
     for (let i = 0; i < 3; i++) {
       got.push((await within(socket.receive(buffer), 1000, "receive"))[0][0]);
     }
-    for (let queued = socket.receiveQueued(buffer); queued; queued = socket.receiveQueued(buffer)) {
+    for (let queued = socket.tryReceive(buffer); queued; queued = socket.tryReceive(buffer)) {
       got.push(queued[0][0]);
       assert.equal(queued[1].port, (peer.addr as Deno.NetAddr).port);
     }
     assert.deepEqual(got, [0, 1, 2, 3, 4, 5]);
-    assert.equal(socket.receiveQueued(buffer), undefined);
+    assert.equal(socket.tryReceive(buffer), undefined);
     socket.close();
-    assert.throws(() => socket.receiveQueued(buffer), Deno.errors.BadResource);
+    assert.throws(() => socket.tryReceive(buffer), Deno.errors.BadResource);
   } finally {
     peer.close();
     socket.close();

@@ -28,7 +28,7 @@ import {
 import type { Libc } from "./_libc.ts";
 import { kernelSegments, SegmentedSender, segmentRun } from "./_libc_gso.ts";
 import { BatchPool, batchSlots, type ReceiveBatch } from "./_libc_mmsg.ts";
-import type { LibcReactor } from "./_libc_reactor.ts";
+import type { LibcReactor, SpinOutcome } from "./_libc_reactor.ts";
 import { bindInRange, openUdpSocket } from "./socket.ts";
 import type { DatagramSocket } from "./drive.ts";
 
@@ -118,6 +118,12 @@ export class LibcUdpSocket {
   #streak = 0;
   /** This socket's busy poll in ms: the set's, grown while answers come just after it. */
   #spinMs: number;
+  /**
+   * When a `tryReceive` that found nothing began to spin (-1: none did), and how its spin
+   * ended: the next `receive` goes on from there.
+   */
+  #missedSince = -1;
+  #missed: SpinOutcome = "skipped";
   /**
    * The batch lent by the pool while a burst is being handed out (`#taken` of `#queued`);
    * undefined otherwise.
@@ -259,6 +265,18 @@ export class LibcUdpSocket {
   ): Promise<[Uint8Array<ArrayBuffer>, Deno.NetAddr]> {
     let since = -1; // when this receive began to spin
     let slept = false; // it spun for its whole busy poll, then waited in epoll
+    if (this.#missedSince >= 0) {
+      // A `tryReceive` just asked the kernel and spun: go on from there.
+      since = this.#missedSince;
+      this.#missedSince = -1;
+      if (this.#missed === "held") {
+        await this.#reactor.turn();
+        this.#check();
+      } else {
+        slept = this.#missed === "spun";
+        await this.#reactor.wait(this.#fd, this, slept);
+      }
+    }
     for (;;) {
       let got = this.#receiveNow(buffer);
       if (got) {
@@ -305,17 +323,31 @@ export class LibcUdpSocket {
   }
 
   /**
-   * The next datagram of a burst already taken from the kernel (see `#receiveNow`), at once and
-   * without a system call or a promise; undefined when the burst is used up (then `receive`)
-   * or the event loop is due a turn. Throws BadResource once the socket is closed. Not while a
-   * `receive` is in progress (the driver never does that).
+   * A datagram at once, synchronously: the next of a burst already taken from the kernel, or
+   * one the kernel has or gets within this socket's busy poll (a lone socket spins here, as
+   * `receive` would). Undefined when none came, or when the event loop is due a turn: then
+   * `receive`, which goes on from where this left off (it neither asks nor spins again).
+   * Throws BadResource once the socket is closed. Not while a `receive` is in progress (the
+   * driver never does that). A lock-step transfer then costs no promise per block.
    */
-  receiveQueued(
-    buffer: Uint8Array<ArrayBuffer>,
-  ): [Uint8Array<ArrayBuffer>, Deno.NetAddr] | undefined {
+  tryReceive(buffer: Uint8Array<ArrayBuffer>): [Uint8Array<ArrayBuffer>, Deno.NetAddr] | undefined {
     this.#check();
-    if (this.#taken >= this.#queued || !this.#reactor.mayHold()) return undefined;
-    return this.#nextOfBatch(buffer);
+    if (this.#missedSince >= 0 || !this.#reactor.mayHold()) return undefined;
+    if (this.#taken < this.#queued) return this.#nextOfBatch(buffer);
+    let got = this.#receiveNow(buffer);
+    if (got) return got;
+    this.#streak = 0;
+    const since = performance.now();
+    this.#missed = this.#reactor.spinAlone(
+      this.#fd,
+      this,
+      () => (got = this.#receiveNow(buffer)) !== undefined,
+      since,
+      this.#spinMs,
+    );
+    if (got) return got;
+    this.#missedSince = since;
+    return undefined;
   }
 
   /**

@@ -52,14 +52,14 @@ export interface DriveHooks {
  * - `sendMany`: several datagrams to one peer at once, in order, synchronously (throws as
  *   `send` rejects). The driver hands it everything a step sends, so a window can leave in
  *   one system call.
- * - `receiveQueued`: a datagram the socket already holds (the rest of a burst it took at
- *   once), synchronously, or undefined; throws as `receive` rejects. The driver asks it
- *   before each `receive`, never while one is in flight: the datagrams of a window then cost
- *   no promise each.
+ * - `tryReceive`: a datagram at once, synchronously (the rest of a burst the socket took at
+ *   once, or one that comes within its busy poll), or undefined; throws as `receive` rejects.
+ *   The driver asks it before each `receive`, never while one is in flight: a window's
+ *   datagrams, or a lock-step transfer's blocks, then cost no promise each.
  */
 export type DatagramSocket = Pick<Deno.DatagramConn, "addr" | "send" | "receive"> & {
   sendMany?(datagrams: readonly Uint8Array[], to: Deno.NetAddr): void;
-  receiveQueued?(buffer: Uint8Array<ArrayBuffer>): [Uint8Array, Deno.NetAddr] | undefined;
+  tryReceive?(buffer: Uint8Array<ArrayBuffer>): [Uint8Array, Deno.NetAddr] | undefined;
 };
 
 /** What a receive gives: the socket's own result (no object of ours per datagram), or why not. */
@@ -322,10 +322,10 @@ export async function driveTransfer(
       if (flushing) await flushing;
       if (machine.isClosed) break;
       if (aborted) throw CANCELLED;
-      // A datagram the socket already holds (the rest of a window) is handled at once: no
-      // promise, no deadline. While datagrams keep coming the deadline does not matter; the
-      // wait after the last of them sets it.
-      const queued = pending ? undefined : conn.receiveQueued?.(receiveBuffer());
+      // A datagram the socket has at once (the rest of a window, or one its busy poll caught)
+      // is handled at once: no promise, no deadline. While datagrams keep coming the deadline
+      // does not matter; the wait after the last of them sets it.
+      const queued = pending ? undefined : conn.tryReceive?.(receiveBuffer());
       if (queued) {
         handle(queued[0], queued[1] as Deno.NetAddr);
         flushing = flush();

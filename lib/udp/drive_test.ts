@@ -381,7 +381,7 @@ Deno.test("driveTransfer leaves no deadline behind, however the transfer ends", 
 
 /**
  * A socket that also holds a burst: after `receive` hands out the first datagram, the rest of
- * `burst` comes from `receiveQueued` (or `queuedError` is thrown there). Asserts the driver
+ * `burst` comes from `tryReceive` (or `queuedError` is thrown there). Asserts the driver
  * never asks for a queued datagram while a receive is in flight.
  */
 class BurstConn extends FakeConn {
@@ -410,8 +410,8 @@ class BurstConn extends FakeConn {
     }
   }
 
-  receiveQueued(): [Uint8Array, Deno.NetAddr] | undefined {
-    assert.equal(this.#inFlight, false, "receiveQueued while a receive is in flight");
+  tryReceive(): [Uint8Array, Deno.NetAddr] | undefined {
+    assert.equal(this.#inFlight, false, "tryReceive while a receive is in flight");
     if (this.receives === 0) return undefined; // nothing was taken from the kernel yet
     if (this.queuedError) throw this.queuedError;
     const bytes = this.#burst.shift();
