@@ -124,6 +124,11 @@ export class LibcUdpSocket {
    */
   #missedSince = -1;
   #missed: SpinOutcome = "skipped";
+  /** The buffer a spin receives into, and what it caught (see `#spinFor`). */
+  #spinBuffer = new Uint8Array(0);
+  #caught: [Uint8Array<ArrayBuffer>, Deno.NetAddr] | undefined;
+  readonly #attempt = (): boolean =>
+    (this.#caught = this.#receiveNow(this.#spinBuffer)) !== undefined;
   /**
    * The batch lent by the pool while a burst is being handed out (`#taken` of `#queued`);
    * undefined otherwise.
@@ -278,7 +283,7 @@ export class LibcUdpSocket {
       }
     }
     for (;;) {
-      let got = this.#receiveNow(buffer);
+      const got = this.#receiveNow(buffer);
       if (got) {
         if (slept) this.#adaptSpin(performance.now() - since);
         // Datagrams that keep coming must not keep the event loop from turning.
@@ -288,16 +293,9 @@ export class LibcUdpSocket {
         }
         return got;
       }
-      this.#streak = 0;
       if (since < 0) since = performance.now();
-      const spin = this.#reactor.spinAlone(
-        this.#fd,
-        this,
-        () => (got = this.#receiveNow(buffer)) !== undefined,
-        since,
-        this.#spinMs,
-      );
-      if (got) return got;
+      const spin = this.#spinFor(buffer, since);
+      if (typeof spin !== "string") return spin;
       if (spin === "held") {
         // The event loop is due a turn (cheap: an immediate); then the spin goes on.
         await this.#reactor.turn();
@@ -334,20 +332,31 @@ export class LibcUdpSocket {
     this.#check();
     if (this.#missedSince >= 0 || !this.#reactor.mayHold()) return undefined;
     if (this.#taken < this.#queued) return this.#nextOfBatch(buffer);
-    let got = this.#receiveNow(buffer);
+    const got = this.#receiveNow(buffer);
     if (got) return got;
-    this.#streak = 0;
     const since = performance.now();
-    this.#missed = this.#reactor.spinAlone(
-      this.#fd,
-      this,
-      () => (got = this.#receiveNow(buffer)) !== undefined,
-      since,
-      this.#spinMs,
-    );
-    if (got) return got;
+    const spin = this.#spinFor(buffer, since);
+    if (typeof spin !== "string") return spin;
+    this.#missed = spin;
     this.#missedSince = since;
     return undefined;
+  }
+
+  /**
+   * Spins alone for a datagram into `buffer` ({@linkcode LibcReactor.spinAlone}, for this
+   * socket's busy poll from `since`): the datagram it caught, or how the spin ended. One
+   * attempt function per socket, so a spin makes no closure.
+   */
+  #spinFor(
+    buffer: Uint8Array<ArrayBuffer>,
+    since: number,
+  ): [Uint8Array<ArrayBuffer>, Deno.NetAddr] | SpinOutcome {
+    this.#streak = 0;
+    this.#spinBuffer = buffer;
+    const outcome = this.#reactor.spinAlone(this.#fd, this, this.#attempt, since, this.#spinMs);
+    const caught = this.#caught;
+    this.#caught = undefined;
+    return caught ?? outcome;
   }
 
   /**
